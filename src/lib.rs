@@ -1,0 +1,436 @@
+//! mapvet: a static linter for map misuse in Go source.
+//!
+//! The pipeline: [`discover`] the files, read and parse them in parallel
+//! (one tree-sitter parser per worker thread), group them into packages
+//! (same directory, same package clause), build the semantic [`model`] of
+//! each package, run the [`rules`] over it, and sort the findings so the
+//! output is identical for any thread count. The CLI, the tests and the
+//! printers all go through [`check_paths`] / [`check_package_sources`].
+
+pub mod diagnostic;
+pub mod discover;
+pub mod model;
+pub mod output;
+pub mod rules;
+pub mod source;
+
+use diagnostic::{Diagnostic, Severity};
+use discover::{Problem, display_path, io_message};
+use model::{Package, ParsedFile};
+use rayon::prelude::*;
+use source::{Position, SourceFile};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Worker threads; `None` uses one per core.
+    pub threads: Option<usize>,
+    pub include_generated: bool,
+    /// Only these rules (ids); `None` runs every rule.
+    pub select: Option<Vec<String>>,
+    /// Rules not to run.
+    pub ignore: Vec<String>,
+}
+
+impl Options {
+    fn rule_enabled(&self, id: &str) -> bool {
+        self.select
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|r| r == id))
+            && !self.ignore.iter().any(|r| r == id)
+    }
+}
+
+/// A diagnostic placed in its file.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub diagnostic: Diagnostic,
+    pub source: Arc<SourceFile>,
+    pub start: Position,
+    pub end: Position,
+}
+
+impl Finding {
+    pub fn path(&self) -> &str {
+        &self.source.display
+    }
+
+    fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
+        (
+            self.path(),
+            self.start.line,
+            self.start.col,
+            self.diagnostic.rule,
+            &self.diagnostic.message,
+        )
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// Warnings and errors about the input, sorted by path.
+    pub problems: Vec<Problem>,
+    /// Files that were parsed and checked.
+    pub files_checked: usize,
+    /// Files that were passed over, with the reason (generated code...).
+    pub skipped: Vec<(String, String)>,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.is_error)
+    }
+
+    /// 0 clean, 1 findings, 2 input errors.
+    pub fn exit_code(&self) -> i32 {
+        if self.has_errors() {
+            2
+        } else if self.findings.is_empty() {
+            0
+        } else {
+            1
+        }
+    }
+
+    fn sort(&mut self) {
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.problems.sort();
+        self.skipped.sort();
+    }
+}
+
+/// Checks files and directories as the CLI does.
+pub fn check_paths(paths: &[PathBuf], opts: &Options) -> Report {
+    let found = discover::discover(paths);
+    let mut report = run_in_pool(opts, || check_files(&found.files, opts));
+    report.problems.extend(found.problems);
+    report.sort();
+    report
+}
+
+fn run_in_pool<T: Send>(opts: &Options, f: impl FnOnce() -> T + Send) -> T {
+    match opts.threads {
+        Some(n) => match rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+        {
+            Ok(pool) => pool.install(f),
+            Err(_) => f(),
+        },
+        None => f(),
+    }
+}
+
+/// Checks the given files, each in the context of its whole package: the
+/// other `.go` files of its directory are loaded for the model but only the
+/// given files are reported on.
+pub fn check_files(files: &[PathBuf], opts: &Options) -> Report {
+    let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for f in files {
+        let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
+        by_dir.entry(dir).or_default().push(f.clone());
+    }
+    let parts: Vec<Report> = by_dir
+        .into_par_iter()
+        .map(|(dir, targets)| check_dir(&dir, &targets, opts))
+        .collect();
+    let mut report = Report::default();
+    for p in parts {
+        report.findings.extend(p.findings);
+        report.problems.extend(p.problems);
+        report.skipped.extend(p.skipped);
+        report.files_checked += p.files_checked;
+    }
+    report.sort();
+    report
+}
+
+fn check_dir(dir: &Path, targets: &[PathBuf], opts: &Options) -> Report {
+    let mut report = Report::default();
+    // Sibling files give the package context.
+    let mut all: Vec<(PathBuf, bool)> = targets.iter().map(|t| (t.clone(), true)).collect();
+    let listing = if dir.as_os_str().is_empty() {
+        std::fs::read_dir(".")
+    } else {
+        std::fs::read_dir(dir)
+    };
+    if let Ok(entries) = listing {
+        let mut siblings: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .filter(|p| {
+                let n = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
+                n.ends_with(".go") && !n.starts_with('.') && !n.starts_with('_')
+            })
+            .map(|p| {
+                if dir.as_os_str().is_empty() {
+                    PathBuf::from(p.file_name().unwrap())
+                } else {
+                    p
+                }
+            })
+            .filter(|p| !targets.contains(p))
+            .collect();
+        siblings.sort();
+        all.extend(siblings.into_iter().map(|p| (p, false)));
+    }
+    let loaded: Vec<Loaded> = all
+        .par_iter()
+        .map(|(path, report)| {
+            let text = std::fs::read(path).map_err(|e| io_message(&e));
+            load(path, text, *report, opts)
+        })
+        .collect();
+    let mut sources = Vec::new();
+    for l in loaded {
+        match l {
+            Loaded::Parsed(file) => sources.push(file),
+            Loaded::Skipped { path, reason } => report.skipped.push((path, reason)),
+            Loaded::Problem(p) => report.problems.push(p),
+            Loaded::Context => {}
+        }
+    }
+    let mut part = check_parsed(dir, sources, opts);
+    report.findings.append(&mut part.findings);
+    report.problems.append(&mut part.problems);
+    report.files_checked += part.files_checked;
+    report
+}
+
+enum Loaded {
+    Parsed(ParsedSource),
+    Skipped {
+        path: String,
+        reason: String,
+    },
+    Problem(Problem),
+    /// A context file that could not be used; nothing to say about it.
+    Context,
+}
+
+/// A file read and parsed, not yet placed in a package.
+pub struct ParsedSource {
+    pub file: ParsedFile,
+    pub package: String,
+}
+
+fn load(path: &Path, bytes: Result<Vec<u8>, String>, report: bool, opts: &Options) -> Loaded {
+    let shown = display_path(path);
+    let problem = |message: String, is_error: bool| {
+        if report {
+            Loaded::Problem(Problem {
+                path: shown.clone(),
+                message,
+                is_error,
+            })
+        } else {
+            Loaded::Context
+        }
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(msg) => return problem(format!("cannot read file: {msg}"), true),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            return problem(
+                format!("not valid UTF-8 (first bad byte at offset {at}); skipped"),
+                false,
+            );
+        }
+    };
+    if report && !opts.include_generated && discover::is_generated(&text) {
+        return Loaded::Skipped {
+            path: shown,
+            reason: "generated file (use --include-generated to check it)".into(),
+        };
+    }
+    match parse_source(
+        SourceFile::new(path.to_path_buf(), shown.clone(), text),
+        report,
+    ) {
+        Ok(parsed) => Loaded::Parsed(parsed),
+        Err(msg) => problem(msg, false),
+    }
+}
+
+thread_local! {
+    static PARSER: RefCell<Option<tree_sitter::Parser>> = const { RefCell::new(None) };
+}
+
+/// Parses one source file with this thread's parser. Returns the parsed file
+/// with its package name, or why the file cannot be checked at all.
+pub fn parse_source(source: SourceFile, report: bool) -> Result<ParsedSource, String> {
+    if source.text.trim().is_empty() {
+        return Err("empty file; skipped".into());
+    }
+    let tree = PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let parser = slot.get_or_insert_with(|| {
+            let mut p = tree_sitter::Parser::new();
+            p.set_language(&tree_sitter_go::LANGUAGE.into())
+                .expect("the Go grammar matches the tree-sitter version");
+            p
+        });
+        parser.parse(&source.text, None)
+    });
+    let Some(tree) = tree else {
+        return Err("the parser gave up on this file; skipped".into());
+    };
+    let root = tree.root_node();
+    let package = model::named_children(root)
+        .find(|n| n.kind() == "package_clause")
+        .and_then(|c| c.named_child(0))
+        .map(|n| source.text[n.byte_range()].to_string());
+    let Some(package) = package else {
+        return Err("no package clause; skipped".into());
+    };
+    Ok(ParsedSource {
+        file: ParsedFile {
+            source: Arc::new(source),
+            tree,
+            report,
+        },
+        package,
+    })
+}
+
+fn first_error(root: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
+    let mut found = None;
+    model::for_each_node(root, |n| {
+        if found.is_none() && (n.is_error() || n.is_missing()) {
+            found = Some(n);
+        }
+    });
+    found
+}
+
+/// Groups parsed files of one directory into packages and runs the rules.
+fn check_parsed(dir: &Path, sources: Vec<ParsedSource>, opts: &Options) -> Report {
+    let mut report = Report::default();
+    let mut by_pkg: BTreeMap<String, Vec<ParsedFile>> = BTreeMap::new();
+    for s in sources {
+        if s.file.report {
+            report.files_checked += 1;
+            if s.file.tree.root_node().has_error() {
+                let at = first_error(s.file.tree.root_node())
+                    .map(|n| s.file.source.position(n.start_byte()));
+                let message = match at {
+                    Some(p) => format!(
+                        "syntax error at {}:{} (or syntax newer than the grammar); checked outside the damaged region",
+                        p.line, p.col
+                    ),
+                    None => "syntax error; checked outside the damaged region".into(),
+                };
+                report.problems.push(Problem {
+                    path: s.file.source.display.clone(),
+                    message,
+                    is_error: false,
+                });
+            }
+        }
+        by_pkg.entry(s.package).or_default().push(s.file);
+    }
+    for (name, files) in by_pkg {
+        if !files.iter().any(|f| f.report) {
+            continue;
+        }
+        let pkg = Package::build(dir.to_path_buf(), name, files);
+        report.findings.extend(run_rules(&pkg, opts));
+    }
+    report
+}
+
+/// Runs every enabled rule over the reported files of a package.
+pub fn run_rules(pkg: &Package, opts: &Options) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (fi, file) in pkg.files.iter().enumerate() {
+        if !file.report {
+            continue;
+        }
+        let facts = model::mapstate::analyze_file(pkg, fi);
+        let cx = rules::RuleContext {
+            pkg,
+            file: fi,
+            facts: &facts,
+        };
+        let mut diags = Vec::new();
+        for rule in rules::all() {
+            if !opts.rule_enabled(rule.id) {
+                continue;
+            }
+            let start = diags.len();
+            (rule.check)(&cx, &mut diags);
+            for d in &mut diags[start..] {
+                d.severity = rule.default_severity;
+            }
+        }
+        let root = file.tree.root_node();
+        for d in diags {
+            if inside_error(root, d.span) {
+                continue;
+            }
+            out.push(Finding {
+                start: file.source.position(d.span.start),
+                end: file.source.position(d.span.end),
+                source: file.source.clone(),
+                diagnostic: d,
+            });
+        }
+    }
+    out
+}
+
+fn inside_error(root: tree_sitter::Node<'_>, span: diagnostic::Span) -> bool {
+    let mut n = root.descendant_for_byte_range(span.start, span.end);
+    while let Some(node) = n {
+        if node.is_error() {
+            return true;
+        }
+        n = node.parent();
+    }
+    false
+}
+
+/// Lints in-memory sources of one package (for tests, editors and stdin):
+/// `(path, text, report)` triples, all of one directory.
+pub fn check_package_sources(
+    dir: &Path,
+    files: Vec<(PathBuf, String, bool)>,
+    opts: &Options,
+) -> Report {
+    let mut problems = Vec::new();
+    let mut sources = Vec::new();
+    for (path, text, report) in files {
+        let shown = display_path(&path);
+        match parse_source(SourceFile::new(path, shown.clone(), text), report) {
+            Ok(p) => sources.push(p),
+            Err(message) if report => problems.push(Problem {
+                path: shown,
+                message,
+                is_error: false,
+            }),
+            Err(_) => {}
+        }
+    }
+    let mut report = check_parsed(dir, sources, opts);
+    report.problems.extend(problems);
+    report.sort();
+    report
+}
+
+/// The severity a rule reports with.
+pub fn severity_of(rule: &str) -> Severity {
+    rules::find(rule).map_or(Severity::Error, |r| r.default_severity)
+}

@@ -1,0 +1,395 @@
+//! The semantic model: facts about a Go package derived from its syntax trees,
+//! built once before any rule runs. Rules read it; they do not re-derive it.
+//!
+//! Per package: declared types (struct fields, map and mutex fields, named
+//! map types, aliases, embedding), package-level variables, functions and
+//! methods with their receivers. Per function: what each map-typed name holds
+//! as the code runs ([`mapstate`]).
+
+pub mod mapstate;
+pub mod types;
+
+use crate::diagnostic::Span;
+use crate::source::SourceFile;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use tree_sitter::{Node, Tree};
+pub use types::{Field, Ty};
+
+/// One parsed file of a package.
+pub struct ParsedFile {
+    pub source: Arc<SourceFile>,
+    pub tree: Tree,
+    /// Findings in this file are reported (false for files loaded only as
+    /// context for the package, e.g. siblings of a file named on the CLI).
+    pub report: bool,
+}
+
+impl ParsedFile {
+    pub fn text(&self) -> &str {
+        &self.source.text
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TypeDecl {
+    pub name: String,
+    /// The declared type (`type T struct{...}` gives `Ty::Struct`).
+    pub ty: Ty,
+    pub file: usize,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct PkgVar {
+    pub name: String,
+    pub ty: Option<Ty>,
+    pub has_value: bool,
+    pub file: usize,
+    /// The `var_spec` declaring it.
+    pub spec: Span,
+    /// The identifier naming it.
+    pub name_span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Receiver {
+    pub name: Option<String>,
+    pub type_name: String,
+    pub pointer: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct FuncDecl {
+    pub name: String,
+    pub receiver: Option<Receiver>,
+    pub file: usize,
+    /// The whole `function_declaration` / `method_declaration` node.
+    pub span: Span,
+}
+
+/// All files of one directory that share a package clause.
+pub struct Package {
+    pub dir: std::path::PathBuf,
+    pub name: String,
+    pub files: Vec<ParsedFile>,
+    /// Type declarations by name; a name declared more than once (files
+    /// behind different build tags) is kept out: the model cannot tell which.
+    pub types: HashMap<String, TypeDecl>,
+    /// Package-level variables by name, with the same rule for duplicates.
+    pub vars: HashMap<String, PkgVar>,
+    pub funcs: Vec<FuncDecl>,
+    /// Unexported package-level maps that are declared without a value and
+    /// never assigned, address-taken or passed anywhere in the package: nil
+    /// for the whole life of the program.
+    pub nil_globals: HashSet<String>,
+}
+
+impl Package {
+    pub fn build(dir: std::path::PathBuf, name: String, files: Vec<ParsedFile>) -> Package {
+        let mut pkg = Package {
+            dir,
+            name,
+            files,
+            types: HashMap::new(),
+            vars: HashMap::new(),
+            funcs: Vec::new(),
+            nil_globals: HashSet::new(),
+        };
+        let mut dup_types = HashSet::new();
+        let mut dup_vars = HashSet::new();
+        for (fi, file) in pkg.files.iter().enumerate() {
+            let src = file.text();
+            let root = file.tree.root_node();
+            let mut cursor = root.walk();
+            for decl in root.named_children(&mut cursor) {
+                match decl.kind() {
+                    "type_declaration" => {
+                        for spec in named_children(decl) {
+                            if !matches!(spec.kind(), "type_spec" | "type_alias") {
+                                continue;
+                            }
+                            let (Some(n), Some(t)) = (
+                                spec.child_by_field_name("name"),
+                                spec.child_by_field_name("type"),
+                            ) else {
+                                continue;
+                            };
+                            let name = src[n.byte_range()].to_string();
+                            let td = TypeDecl {
+                                name: name.clone(),
+                                ty: Ty::from_node(t, src),
+                                file: fi,
+                                span: Span::of(spec),
+                            };
+                            if pkg.types.insert(name.clone(), td).is_some() {
+                                dup_types.insert(name);
+                            }
+                        }
+                    }
+                    "var_declaration" => {
+                        for spec in var_specs(decl) {
+                            let ty = spec
+                                .child_by_field_name("type")
+                                .map(|t| Ty::from_node(t, src));
+                            let has_value = spec.child_by_field_name("value").is_some();
+                            let mut c = spec.walk();
+                            for n in spec.children_by_field_name("name", &mut c) {
+                                let name = src[n.byte_range()].to_string();
+                                if name == "_" {
+                                    continue;
+                                }
+                                let v = PkgVar {
+                                    name: name.clone(),
+                                    ty: ty.clone(),
+                                    has_value,
+                                    file: fi,
+                                    spec: Span::of(spec),
+                                    name_span: Span::of(n),
+                                };
+                                if pkg.vars.insert(name.clone(), v).is_some() {
+                                    dup_vars.insert(name);
+                                }
+                            }
+                        }
+                    }
+                    "function_declaration" | "method_declaration" => {
+                        if let Some(f) = func_decl(decl, src, fi) {
+                            pkg.funcs.push(f);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for d in dup_types {
+            pkg.types.remove(&d);
+        }
+        for d in dup_vars {
+            pkg.vars.remove(&d);
+        }
+        pkg.nil_globals = pkg.find_nil_globals();
+        pkg
+    }
+
+    /// Follows named types declared in this package to the type they stand
+    /// for. Returns `Ty::Other` for anything it cannot see.
+    pub fn resolve<'a>(&'a self, ty: &'a Ty) -> &'a Ty {
+        let mut ty = ty;
+        for _ in 0..16 {
+            match ty {
+                Ty::Named(n) => match self.types.get(n) {
+                    Some(d) => ty = &d.ty,
+                    None => return &Ty::Other,
+                },
+                _ => return ty,
+            }
+        }
+        &Ty::Other
+    }
+
+    pub fn is_map(&self, ty: &Ty) -> bool {
+        matches!(self.resolve(ty), Ty::Map(_))
+    }
+
+    /// Fields of a struct type, following names (not pointers).
+    pub fn struct_fields<'a>(&'a self, ty: &'a Ty) -> Option<&'a [Field]> {
+        match self.resolve(ty) {
+            Ty::Struct(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Finds the field `name` of a struct type (auto-dereferencing one
+    /// pointer), following Go's promotion through embedded structs: the
+    /// shallowest match wins and an ambiguous depth gives `None`. Returns the
+    /// path of field names from `ty` and the field's type. Promotion through
+    /// an embedded pointer is not followed (its value is not known).
+    pub fn field_path(&self, ty: &Ty, name: &str) -> Option<(Vec<String>, Ty)> {
+        let base = match self.resolve(ty) {
+            Ty::Pointer(inner) => inner.as_ref(),
+            other => other,
+        };
+        let mut level: Vec<(Vec<String>, &Ty)> = vec![(Vec::new(), base)];
+        for _ in 0..6 {
+            let mut found: Vec<(Vec<String>, Ty)> = Vec::new();
+            let mut next = Vec::new();
+            for (path, ty) in &level {
+                let Some(fields) = self.struct_fields(ty) else {
+                    continue;
+                };
+                for f in fields {
+                    if f.name == name {
+                        let mut p = path.clone();
+                        p.push(f.name.clone());
+                        found.push((p, f.ty.clone()));
+                    } else if f.embedded && !matches!(f.ty, Ty::Pointer(_)) {
+                        let mut p = path.clone();
+                        p.push(f.name.clone());
+                        next.push((p, &f.ty));
+                    }
+                }
+            }
+            match found.len() {
+                0 => {}
+                1 => return found.pop(),
+                _ => return None,
+            }
+            if next.is_empty() {
+                return None;
+            }
+            level = next;
+        }
+        None
+    }
+
+    fn find_nil_globals(&self) -> HashSet<String> {
+        let candidates: HashSet<&str> = self
+            .vars
+            .values()
+            .filter(|v| {
+                !v.has_value
+                    && !is_exported(&v.name)
+                    && v.ty.as_ref().is_some_and(|t| self.is_map(t))
+            })
+            .map(|v| v.name.as_str())
+            .collect();
+        if candidates.is_empty() {
+            return HashSet::new();
+        }
+        let mut touched = HashSet::new();
+        for file in &self.files {
+            let src = file.text();
+            for_each_node(file.tree.root_node(), |n| {
+                if n.kind() != "identifier" {
+                    return;
+                }
+                let name = &src[n.byte_range()];
+                if candidates.contains(name) && !is_harmless_use(n, src) {
+                    touched.insert(name.to_string());
+                }
+            });
+        }
+        candidates
+            .into_iter()
+            .filter(|c| !touched.contains(*c))
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn func_at(&self, file: usize, span: Span) -> Option<&FuncDecl> {
+        self.funcs.iter().find(|f| f.file == file && f.span == span)
+    }
+}
+
+/// A use of a map variable that can neither assign it nor let it escape:
+/// its declaration without value, indexing, `len`, `range`, `delete`,
+/// `clear`, and comparison with nil.
+fn is_harmless_use(n: Node<'_>, src: &str) -> bool {
+    let Some(parent) = n.parent() else {
+        return false;
+    };
+    match parent.kind() {
+        // Declarations of other variables with the same name: a `:=` in a
+        // function never assigns a package-level variable.
+        "var_spec" | "parameter_declaration" | "variadic_parameter_declaration" => true,
+        "expression_list" => parent.parent().is_some_and(|g| {
+            (g.kind() == "short_var_declaration"
+                || (g.kind() == "range_clause" && src[g.byte_range()].contains(":=")))
+                && g.child_by_field_name("left") == Some(parent)
+        }),
+        "index_expression" => parent.child_by_field_name("operand") == Some(n),
+        "range_clause" => parent.child_by_field_name("right") == Some(n),
+        "binary_expression" => {
+            let other = if parent.child_by_field_name("left") == Some(n) {
+                parent.child_by_field_name("right")
+            } else {
+                parent.child_by_field_name("left")
+            };
+            other.is_some_and(|o| o.kind() == "nil")
+        }
+        "argument_list" => parent
+            .parent()
+            .and_then(|call| call.child_by_field_name("function"))
+            .is_some_and(|f| {
+                f.kind() == "identifier"
+                    && matches!(&src[f.byte_range()], "len" | "delete" | "clear")
+            }),
+        _ => false,
+    }
+}
+
+pub fn is_exported(name: &str) -> bool {
+    name.chars().next().is_some_and(char::is_uppercase)
+}
+
+fn func_decl(decl: Node<'_>, src: &str, file: usize) -> Option<FuncDecl> {
+    let name = src[decl.child_by_field_name("name")?.byte_range()].to_string();
+    let receiver = decl.child_by_field_name("receiver").and_then(|r| {
+        let p = r
+            .named_children(&mut r.walk())
+            .find(|c| c.kind() == "parameter_declaration")?;
+        let rname = p
+            .child_by_field_name("name")
+            .map(|n| src[n.byte_range()].to_string());
+        let t = p.child_by_field_name("type")?;
+        let (pointer, t) = if t.kind() == "pointer_type" {
+            (true, t.named_child(0)?)
+        } else {
+            (false, t)
+        };
+        let type_name = match Ty::from_node(t, src) {
+            Ty::Named(n) => n,
+            _ => return None,
+        };
+        Some(Receiver {
+            name: rname,
+            type_name,
+            pointer,
+        })
+    });
+    Some(FuncDecl {
+        name,
+        receiver,
+        file,
+        span: Span::of(decl),
+    })
+}
+
+pub fn named_children(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    let mut cursor = node.walk();
+    let v: Vec<_> = node.named_children(&mut cursor).collect();
+    v.into_iter()
+}
+
+fn var_specs(decl: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    for c in named_children(decl) {
+        match c.kind() {
+            "var_spec" => out.push(c),
+            "var_spec_list" => out.extend(named_children(c).filter(|s| s.kind() == "var_spec")),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Visits every node under `root` in document order, iteratively (deeply
+/// nested code must not overflow the stack).
+pub fn for_each_node<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
+    let mut cursor = root.walk();
+    loop {
+        f(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}

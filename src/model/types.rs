@@ -1,0 +1,139 @@
+//! A small, syntax-derived view of Go types: enough to know what is a map,
+//! a struct (and its fields), a mutex, or something the model cannot see.
+
+use crate::diagnostic::Span;
+use tree_sitter::Node;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// `map[K]V`, holding the value type.
+    Map(Box<Ty>),
+    /// A type name declared in this package (generic instantiations keep the
+    /// base name). Resolve it through [`super::Package::resolve`].
+    Named(String),
+    Pointer(Box<Ty>),
+    Struct(Vec<Field>),
+    Slice(Box<Ty>),
+    Mutex,
+    RWMutex,
+    /// `sync.Map`: safe for concurrent use, not a Go map.
+    SyncMap,
+    /// Anything else: builtin scalars, other packages' types, interfaces,
+    /// type parameters.
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub ty: Ty,
+    pub embedded: bool,
+    pub span: Span,
+}
+
+impl Ty {
+    /// Builds a `Ty` from a type node of the syntax tree.
+    pub fn from_node(node: Node<'_>, src: &str) -> Ty {
+        Self::from_node_depth(node, src, 0)
+    }
+
+    fn from_node_depth(node: Node<'_>, src: &str, depth: usize) -> Ty {
+        if depth > 32 {
+            return Ty::Other;
+        }
+        let text = |n: Node<'_>| &src[n.byte_range()];
+        let sub = |n: Option<Node<'_>>| match n {
+            Some(n) => Ty::from_node_depth(n, src, depth + 1),
+            None => Ty::Other,
+        };
+        match node.kind() {
+            "map_type" => Ty::Map(Box::new(sub(node.child_by_field_name("value")))),
+            "type_identifier" => Ty::Named(text(node).to_string()),
+            "generic_type" => match node.child_by_field_name("type") {
+                Some(t) if t.kind() == "type_identifier" => Ty::Named(text(t).to_string()),
+                _ => Ty::Other,
+            },
+            "pointer_type" => Ty::Pointer(Box::new(sub(node.named_child(0)))),
+            "slice_type" => Ty::Slice(Box::new(sub(node.child_by_field_name("element")))),
+            "parenthesized_type" => sub(node.named_child(0)),
+            "struct_type" => Ty::Struct(struct_fields(node, src, depth)),
+            "qualified_type" => {
+                let pkg = node.child_by_field_name("package").map(text);
+                let name = node.child_by_field_name("name").map(text);
+                match (pkg, name) {
+                    (Some("sync"), Some("Mutex")) => Ty::Mutex,
+                    (Some("sync"), Some("RWMutex")) => Ty::RWMutex,
+                    (Some("sync"), Some("Map")) => Ty::SyncMap,
+                    _ => Ty::Other,
+                }
+            }
+            _ => Ty::Other,
+        }
+    }
+
+    pub fn is_mutex(&self) -> bool {
+        matches!(self, Ty::Mutex | Ty::RWMutex)
+    }
+}
+
+fn struct_fields(node: Node<'_>, src: &str, depth: usize) -> Vec<Field> {
+    let mut fields = Vec::new();
+    let Some(list) = node.named_child(0) else {
+        return fields;
+    };
+    let mut cursor = list.walk();
+    for decl in list.named_children(&mut cursor) {
+        if decl.kind() != "field_declaration" {
+            continue;
+        }
+        let Some(ty_node) = decl.child_by_field_name("type") else {
+            continue;
+        };
+        let mut ty = Ty::from_node_depth(ty_node, src, depth + 1);
+        let mut names = Vec::new();
+        let mut c = decl.walk();
+        for n in decl.children_by_field_name("name", &mut c) {
+            names.push(n);
+        }
+        if names.is_empty() {
+            // An embedded `*T` keeps its star as a bare token of the field.
+            let mut c = decl.walk();
+            if decl.children(&mut c).any(|ch| ch.kind() == "*") {
+                ty = Ty::Pointer(Box::new(ty));
+            }
+            // Embedded field: its name is the type's name without package
+            // or pointer.
+            let name = embedded_name(ty_node, src);
+            if let Some(name) = name {
+                fields.push(Field {
+                    name,
+                    ty,
+                    embedded: true,
+                    span: Span::of(decl),
+                });
+            }
+        } else {
+            for n in names {
+                fields.push(Field {
+                    name: src[n.byte_range()].to_string(),
+                    ty: ty.clone(),
+                    embedded: false,
+                    span: Span::of(n),
+                });
+            }
+        }
+    }
+    fields
+}
+
+fn embedded_name(ty_node: Node<'_>, src: &str) -> Option<String> {
+    match ty_node.kind() {
+        "type_identifier" => Some(src[ty_node.byte_range()].to_string()),
+        "pointer_type" => embedded_name(ty_node.named_child(0)?, src),
+        "qualified_type" => ty_node
+            .child_by_field_name("name")
+            .map(|n| src[n.byte_range()].to_string()),
+        "generic_type" => embedded_name(ty_node.child_by_field_name("type")?, src),
+        _ => None,
+    }
+}

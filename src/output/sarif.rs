@@ -1,0 +1,237 @@
+//! SARIF 2.1.0 output via serde-sarif, fit for GitHub code scanning.
+//!
+//! Columns are UTF-16 code units (`columnKind: utf16CodeUnits`, set
+//! explicitly), 1-based, `endColumn` one past the end. URIs are relative to
+//! the directory mapvet runs in, under `uriBaseId` `%SRCROOT%`.
+
+use crate::Report;
+use crate::diagnostic::{Severity, Span};
+use crate::rules::{self, RuleMeta};
+use crate::source::SourceFile;
+use serde_json::json;
+use serde_sarif::sarif;
+use std::collections::BTreeMap;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+fn result_level(s: Severity) -> sarif::ResultLevel {
+    match s {
+        Severity::Error => sarif::ResultLevel::Error,
+        Severity::Warning => sarif::ResultLevel::Warning,
+        Severity::Note => sarif::ResultLevel::Note,
+    }
+}
+
+fn text_message(s: &str) -> sarif::Message {
+    sarif::Message::builder().text(s.to_string()).build()
+}
+
+fn multiformat(text: &str, markdown: Option<&str>) -> sarif::MultiformatMessageString {
+    match markdown {
+        Some(md) => sarif::MultiformatMessageString::builder()
+            .text(text.to_string())
+            .markdown(md.to_string())
+            .build(),
+        None => sarif::MultiformatMessageString::builder()
+            .text(text.to_string())
+            .build(),
+    }
+}
+
+fn property_bag(value: serde_json::Value) -> sarif::PropertyBag {
+    serde_json::from_value(value).expect("a property bag is a JSON object")
+}
+
+fn rule_descriptor(rule: &RuleMeta) -> sarif::ReportingDescriptor {
+    let full = rule.section("What it does").unwrap_or(rule.summary);
+    sarif::ReportingDescriptor::builder()
+        .id(rule.id.to_string())
+        .name(rule.id.to_string())
+        .short_description(multiformat(rule.summary, None))
+        .full_description(multiformat(&plain(full), Some(full)))
+        .help(multiformat(&plain(rule.body()), Some(rule.body())))
+        .help_uri(rule.help_uri())
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(json!(level(rule.default_severity)))
+                .build(),
+        )
+        .properties(property_bag(json!({
+            "tags": ["go", "maps", "correctness"],
+            "precision": "high",
+        })))
+        .build()
+}
+
+/// Markdown reduced to readable plain text for the `text` variants.
+fn plain(md: &str) -> String {
+    md.lines()
+        .filter(|l| !l.starts_with("```"))
+        .map(|l| l.trim_start_matches('#').trim_start())
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace('`', "")
+}
+
+fn region(src: &SourceFile, span: Span) -> sarif::Region {
+    let s = src.position(span.start);
+    let e = src.position(span.end);
+    sarif::Region::builder()
+        .start_line(s.line as i64)
+        .start_column(s.col_utf16 as i64)
+        .end_line(e.line as i64)
+        .end_column(e.col_utf16 as i64)
+        .build()
+}
+
+/// A path as a URI reference: relative paths stay relative to `%SRCROOT%`.
+fn uri_of(path: &str) -> (String, bool) {
+    let mut out = String::new();
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    if path.starts_with('/') {
+        (format!("file://{out}"), false)
+    } else {
+        (out, true)
+    }
+}
+
+fn artifact(path: &str) -> sarif::ArtifactLocation {
+    let (uri, relative) = uri_of(path);
+    if relative {
+        sarif::ArtifactLocation::builder()
+            .uri(uri)
+            .uri_base_id("%SRCROOT%".to_string())
+            .build()
+    } else {
+        sarif::ArtifactLocation::builder().uri(uri).build()
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let all = rules::all();
+    let index: BTreeMap<&str, usize> = all.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let results: Vec<sarif::Result> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let d = &f.diagnostic;
+            let src = f.source.as_ref();
+            let location = sarif::Location::builder()
+                .physical_location(
+                    sarif::PhysicalLocation::builder()
+                        .artifact_location(artifact(f.path()))
+                        .region(region(src, d.span))
+                        .build(),
+                )
+                .build();
+            let related: Vec<sarif::Location> = d
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    sarif::Location::builder()
+                        .id(i as i64)
+                        .physical_location(
+                            sarif::PhysicalLocation::builder()
+                                .artifact_location(artifact(f.path()))
+                                .region(region(src, l.span))
+                                .build(),
+                        )
+                        .message(text_message(&l.message))
+                        .build()
+                })
+                .collect();
+            let mut message = d.message.clone();
+            if let Some(h) = &d.help {
+                message.push_str(&format!(" (help: {h})"));
+            }
+            let mut result = sarif::Result::builder()
+                .rule_id(d.rule.to_string())
+                .level(result_level(d.severity))
+                .message(text_message(&message))
+                .locations(vec![location])
+                .build();
+            if let Some(&i) = index.get(d.rule) {
+                result.rule_index = Some(i as i64);
+            }
+            if !related.is_empty() {
+                result.related_locations = Some(related);
+            }
+            if let Some(fix) = &d.fix {
+                let replacements = fix
+                    .edits
+                    .iter()
+                    .map(|e| {
+                        sarif::Replacement::builder()
+                            .deleted_region(region(src, e.span))
+                            .inserted_content(
+                                sarif::ArtifactContent::builder()
+                                    .text(e.replacement.clone())
+                                    .build(),
+                            )
+                            .build()
+                    })
+                    .collect::<Vec<_>>();
+                result.fixes = Some(vec![
+                    sarif::Fix::builder()
+                        .description(text_message(&fix.message))
+                        .artifact_changes(vec![
+                            sarif::ArtifactChange::builder()
+                                .artifact_location(artifact(f.path()))
+                                .replacements(replacements)
+                                .build(),
+                        ])
+                        .build(),
+                ]);
+            }
+            result
+        })
+        .collect();
+    let driver = sarif::ToolComponent::builder()
+        .name("mapvet".to_string())
+        .version(env!("CARGO_PKG_VERSION").to_string())
+        .semantic_version(env!("CARGO_PKG_VERSION").to_string())
+        .information_uri(env!("CARGO_PKG_HOMEPAGE").to_string())
+        .rules(all.iter().map(rule_descriptor).collect::<Vec<_>>())
+        .build();
+    let mut base_ids = BTreeMap::new();
+    if let Ok(cwd) = std::env::current_dir() {
+        let mut root = uri_of(&cwd.to_string_lossy()).0;
+        if !root.ends_with('/') {
+            root.push('/');
+        }
+        base_ids.insert(
+            "%SRCROOT%".to_string(),
+            sarif::ArtifactLocation::builder().uri(root).build(),
+        );
+    }
+    let run = sarif::Run::builder()
+        .tool(sarif::Tool::builder().driver(driver).build())
+        .results(results)
+        .column_kind(json!("utf16CodeUnits"))
+        .original_uri_base_ids(base_ids)
+        .build();
+    let doc = sarif::Sarif::builder()
+        .schema(SCHEMA.to_string())
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut s = serde_json::to_string_pretty(&doc).expect("serialisable");
+    s.push('\n');
+    s
+}

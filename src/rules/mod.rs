@@ -1,0 +1,76 @@
+//! The rules. Each lives in its own module with a `check` function that reads
+//! the semantic model; its id, severity and docs come from `rules/<id>.md`,
+//! from which `build.rs` generates the registry below.
+
+mod nil_map_write;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::Package;
+use crate::model::mapstate::FileFacts;
+
+/// What a rule sees: one file of a package, with the package model and the
+/// per-function facts for that file.
+pub struct RuleContext<'a> {
+    pub pkg: &'a Package,
+    pub file: usize,
+    pub facts: &'a FileFacts,
+}
+
+impl RuleContext<'_> {
+    pub fn text(&self, span: crate::diagnostic::Span) -> &str {
+        &self.pkg.files[self.file].text()[span.start..span.end]
+    }
+}
+
+pub type CheckFn = fn(&RuleContext<'_>, &mut Vec<Diagnostic>);
+
+/// A rule as registered: metadata from its doc, and its check.
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub default_severity: Severity,
+    pub since: &'static str,
+    pub summary: &'static str,
+    /// The whole Markdown document, front matter included.
+    pub doc: &'static str,
+    pub check: CheckFn,
+}
+
+impl RuleMeta {
+    /// The document without its front matter.
+    pub fn body(&self) -> &'static str {
+        let rest = self.doc.strip_prefix("---\n").unwrap_or(self.doc);
+        match rest.find("\n---\n") {
+            Some(i) => rest[i + 5..].trim_start(),
+            None => self.doc,
+        }
+    }
+
+    /// The text of one `## ` section of the doc.
+    pub fn section(&self, title: &str) -> Option<&'static str> {
+        let body = self.body();
+        let head = format!("## {title}\n");
+        let start = body.find(&head)? + head.len();
+        let end = body[start..]
+            .find("\n## ")
+            .map_or(body.len(), |i| start + i + 1);
+        Some(body[start..end].trim())
+    }
+
+    pub fn help_uri(&self) -> String {
+        format!(
+            "{}/blob/main/rules/{}.md",
+            env!("CARGO_PKG_REPOSITORY"),
+            self.id
+        )
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/registry.rs"));
+
+pub fn all() -> &'static [RuleMeta] {
+    RULES
+}
+
+pub fn find(id: &str) -> Option<&'static RuleMeta> {
+    RULES.iter().find(|r| r.id == id)
+}

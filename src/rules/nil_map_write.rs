@@ -1,0 +1,89 @@
+//! `nil-map-write`: a write into a map that is nil on every path reaching it.
+//! Docs: `rules/nil-map-write.md`.
+
+use super::RuleContext;
+use crate::diagnostic::{Diagnostic, Edit, Span};
+use crate::model::mapstate::{MapVal, OriginKind};
+
+const ID: &str = "nil-map-write";
+
+pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    for w in &cx.facts.writes {
+        let MapVal::Nil(origin) = &w.state else {
+            continue;
+        };
+        let name = short(cx.text(w.map_span));
+        let mut d = Diagnostic::new(ID, w.span, format!("write to nil map {name}"));
+        let (label, help) = match &origin.kind {
+            OriginKind::VarDecl { .. } => (
+                format!("{name} is declared here without a value, so it is nil"),
+                format!("make the map before writing to it: {name} = make(...)"),
+            ),
+            OriginKind::NilAssign => (
+                format!("{name} is set to nil here"),
+                format!("make the map before writing to it: {name} = make(...)"),
+            ),
+            OriginKind::ZeroStruct { type_name } => (
+                format!("zero value of {type_name} here: its map fields are nil"),
+                format!(
+                    "set {name} = make(...) before writing, or write a constructor that makes it"
+                ),
+            ),
+            OriginKind::LiteralOmits { type_name } => (
+                format!("this {type_name} literal leaves {name} nil"),
+                format!(
+                    "initialise the field in the literal, or set {name} = make(...) before writing"
+                ),
+            ),
+            OriginKind::NamedResult => (
+                format!("named result {name} starts out nil"),
+                format!("make the map first: {name} = make(...)"),
+            ),
+            OriginKind::NilCompare => (
+                format!("{name} is nil in this branch"),
+                format!("make the map in this branch before writing: {name} = make(...)"),
+            ),
+            OriginKind::PkgVar { .. } => (
+                format!("{name} is declared here and never assigned in this package"),
+                format!("initialise it at its declaration: var {name} = make(...)"),
+            ),
+            OriginKind::MissingEntry => (
+                format!("this map's entries start out absent, so {name} has no inner map yet"),
+                format!("create the inner map first: if {name} == nil {{ {name} = make(...) }}"),
+            ),
+        };
+        let same_file = !matches!(origin.kind, OriginKind::PkgVar { file } if file != cx.file);
+        if same_file {
+            d = d.label(origin.span, label);
+        }
+        d = d.help(help);
+        if let OriginKind::VarDecl {
+            fix: Some((at, ty)),
+        } = &origin.kind
+        {
+            d = d.fix(
+                format!("initialise {name} with make({ty})"),
+                vec![Edit {
+                    span: Span {
+                        start: *at,
+                        end: *at,
+                    },
+                    replacement: format!(" = make({ty})"),
+                }],
+            );
+        }
+        out.push(d);
+    }
+}
+
+/// The map expression as shown in a message: whitespace collapsed, long
+/// expressions shortened.
+fn short(text: &str) -> String {
+    let s: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() > 60 {
+        let cut: String = s.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
