@@ -83,7 +83,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                     if !name.ends_with(".go") || name.starts_with('.') || name.starts_with('_') {
                         continue;
                     }
-                    if ft.is_symlink() {
+                    if ft.is_symlink() || ft.is_dir() {
                         continue;
                     }
                     if !ft.is_file() {
@@ -127,6 +127,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
 #[derive(Default)]
 struct IgnoreCache {
     by_dir: HashMap<PathBuf, Option<Gitignore>>,
+    is_repo_root: HashMap<PathBuf, bool>,
 }
 
 impl IgnoreCache {
@@ -147,7 +148,11 @@ impl IgnoreCache {
                     return false;
                 }
             }
-            if d.join(".git").exists() {
+            let root = *self
+                .is_repo_root
+                .entry(d.to_path_buf())
+                .or_insert_with(|| d.join(".git").exists());
+            if root {
                 break;
             }
             dir = d.parent();

@@ -108,12 +108,19 @@ impl miette::SourceCode for SourceFile {
             .copied()
             .unwrap_or(self.text.len());
         let data = &self.text.as_bytes()[from..to];
+        // miette reads the primary span with no context to print the
+        // `file:line:col` header: give it the span's own column then.
+        let column = if context_lines_before == 0 {
+            self.position(start).col - 1
+        } else {
+            0
+        };
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.display.clone(),
             data,
             miette::SourceSpan::new(from.into(), to - from),
             first,
-            0,
+            column,
             last - first + 1,
         )))
     }

@@ -47,8 +47,8 @@ impl miette::Diagnostic for Rendered<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let d = &self.finding.diagnostic;
         let mut help = d.help.clone()?;
-        if let Some(fix) = &d.fix {
-            help.push_str(&format!(" (fix available: {})", fix.message));
+        if d.fix.is_some() {
+            help.push_str(" (fix available)");
         }
         Some(Box::new(super::sanitize(&help)))
     }
@@ -84,12 +84,6 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         .with_context_lines(1);
     let mut out = String::new();
     for f in &report.findings {
-        out.push_str(&format!(
-            "{}:{}:{}\n",
-            super::sanitize(f.path()),
-            f.start.line,
-            f.start.col
-        ));
         let r = Rendered { finding: f };
         if handler.render_report(&mut out, &r).is_err() {
             out.push_str(&format!("  {}\n", r));
@@ -104,14 +98,14 @@ pub fn summary(report: &Report) -> String {
     let n = report.findings.len();
     let files: std::collections::BTreeSet<&str> =
         report.findings.iter().map(|f| f.path()).collect();
+    let plural = |k: usize, word: &str| format!("{k} {word}{}", if k == 1 { "" } else { "s" });
+    let checked = plural(report.files_checked, "file");
     match n {
-        0 => format!("no problems found ({} files checked)", report.files_checked),
+        0 => format!("no problems found ({checked} checked)"),
         _ => format!(
-            "found {n} problem{} in {} file{} ({} files checked)",
-            if n == 1 { "" } else { "s" },
-            files.len(),
-            if files.len() == 1 { "" } else { "s" },
-            report.files_checked
+            "found {} in {} ({checked} checked)",
+            plural(n, "problem"),
+            plural(files.len(), "file")
         ),
     }
 }

@@ -15,9 +15,14 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let name = short(cx.text(w.map_span));
         let mut d = Diagnostic::new(ID, w.span, format!("write to nil map {name}"));
         let (label, help) = match &origin.kind {
-            OriginKind::VarDecl { .. } => (
+            OriginKind::VarDecl { fix } => (
                 format!("{name} is declared here without a value, so it is nil"),
-                format!("make the map before writing to it: {name} = make(...)"),
+                match fix {
+                    Some((_, ty)) => {
+                        format!("make the map before writing to it: {name} = make({ty})")
+                    }
+                    None => format!("make the map before writing to it: {name} = make(...)"),
+                },
             ),
             OriginKind::NilAssign => (
                 format!("{name} is set to nil here"),

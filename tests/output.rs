@@ -1,0 +1,159 @@
+//! The printers: snapshot tests for text, JSON and SARIF, and validation of
+//! the SARIF against the official 2.1.0 JSON schema (the copy that the
+//! serde-sarif crate ships, found offline through `cargo metadata`).
+
+use mapvet::{Options, check_paths, output};
+use std::path::{Path, PathBuf};
+
+fn report() -> mapvet::Report {
+    // Relative paths, as a user would type them, so snapshots are portable.
+    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
+    check_paths(&[PathBuf::from("tests/data/output")], &Options::default())
+}
+
+/// Compares with `tests/snapshots/<name>`; `UPDATE_SNAPSHOTS=1` rewrites it.
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {}; run with UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
+    assert_eq!(
+        expected, actual,
+        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)"
+    );
+}
+
+fn stable_sarif(report: &mapvet::Report) -> String {
+    let cwd = std::env::current_dir().unwrap();
+    output::sarif::render(report)
+        .replace(&format!("file://{}/", cwd.display()), "file:///SRCROOT/")
+        .replace(env!("CARGO_PKG_VERSION"), "VERSION")
+}
+
+#[test]
+fn text_output() {
+    let r = report();
+    let text = output::text::render(
+        &r,
+        &output::text::TextOptions {
+            color: false,
+            width: 100,
+        },
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "no escape sequences without colour"
+    );
+    snapshot("output.txt", &text);
+}
+
+#[test]
+fn json_output() {
+    let r = report();
+    let json = output::json::render(&r);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["version"], 1);
+    let last = v["diagnostics"].as_array().unwrap().last().unwrap().clone();
+    // `\t_ = "𝄞"; é["ß"] = 1`: before the write, a tab and `_ = "` (6 bytes),
+    // 𝄞 (4 bytes) and `"; ` (3 bytes): byte column 14.
+    assert_eq!(last["start"]["column"], 14);
+    snapshot("output.json", &json);
+}
+
+#[test]
+fn sarif_output_uses_utf16_columns() {
+    let r = report();
+    let v: serde_json::Value = serde_json::from_str(&output::sarif::render(&r)).unwrap();
+    let run = &v["runs"][0];
+    assert_eq!(run["columnKind"], "utf16CodeUnits");
+    let last = run["results"].as_array().unwrap().last().unwrap();
+    let region = &last["locations"][0]["physicalLocation"]["region"];
+    // 𝄞 is 4 bytes but 2 UTF-16 code units: column 12, not 14.
+    assert_eq!(region["startColumn"], 12);
+    assert_eq!(
+        last["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+        "%SRCROOT%"
+    );
+    assert_eq!(last["ruleId"], "nil-map-write");
+    let idx = last["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], "nil-map-write");
+    snapshot("output.sarif", &stable_sarif(&r));
+}
+
+/// serde-sarif's copy of the schema, in the local cargo registry, at the
+/// version Cargo.lock pins.
+fn sarif_schema() -> serde_json::Value {
+    let lock =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
+    let version = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"serde-sarif\""))
+        .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+        .map(|v| v.trim_end_matches('"').to_string())
+        .expect("serde-sarif in Cargo.lock");
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+    let src = cargo_home.join("registry/src");
+    let file = std::fs::read_dir(&src)
+        .unwrap_or_else(|e| panic!("{}: {e}", src.display()))
+        .filter_map(Result::ok)
+        .map(|d| {
+            d.path()
+                .join(format!("serde-sarif-{version}/src/schema.json"))
+        })
+        .find(|p| p.is_file())
+        .expect("serde-sarif's src/schema.json in the cargo registry");
+    let mut schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    // Erratum in the official schema: `run.language`'s pattern has a stray
+    // `]`, a literal in ECMA regexps that Rust's regex engine refuses.
+    // Escaping it keeps the meaning (mapvet never writes `language`).
+    for def in schema["definitions"].as_object_mut().unwrap().values_mut() {
+        if let Some(lang) = def.pointer_mut("/properties/language/pattern")
+            && let Some(p) = lang.as_str()
+        {
+            *lang = serde_json::Value::String(p.replace("]?$", "\\]?$"));
+        }
+    }
+    schema
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let schema = sarif_schema();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    // With findings, fixes and related locations...
+    let with = serde_json::from_str(&output::sarif::render(&report())).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&with)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
+    // ...and without any.
+    let empty = serde_json::from_str(&output::sarif::render(&mapvet::Report::default())).unwrap();
+    assert!(validator.is_valid(&empty));
+    // The validator is not vacuous: a result without a message is refused.
+    let mut broken: serde_json::Value = with.clone();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(
+        !validator.is_valid(&broken),
+        "the schema check must be able to fail"
+    );
+}
