@@ -352,18 +352,23 @@ fn check_parsed(dir: &Path, sources: Vec<ParsedSource>, opts: &Options) -> Repor
     report
 }
 
-/// Runs every enabled rule over the reported files of a package.
+/// Runs every enabled rule over the reported files of a package. The model's
+/// per-function facts are computed for every file first: a rule may need
+/// facts from the package's other files (callers, declarations).
 pub fn run_rules(pkg: &Package, opts: &Options) -> Vec<Finding> {
+    let all: Vec<model::facts::FileFacts> = (0..pkg.files.len())
+        .map(|fi| model::mapstate::analyze_file(pkg, fi))
+        .collect();
     let mut out = Vec::new();
     for (fi, file) in pkg.files.iter().enumerate() {
         if !file.report {
             continue;
         }
-        let facts = model::mapstate::analyze_file(pkg, fi);
         let cx = rules::RuleContext {
             pkg,
             file: fi,
-            facts: &facts,
+            facts: &all[fi],
+            all: &all,
         };
         let mut diags = Vec::new();
         for rule in rules::all() {

@@ -12,6 +12,10 @@
 //! or whose address is taken, a call that may mutate a struct, code with
 //! syntax errors — becomes unknown. Unknown never produces a finding.
 
+use super::facts::{
+    AccessKind, CtxId, CtxKind, FileFacts, FnCtx, MapAccess, MethodCall, Target, VarId, VarInfo,
+};
+use super::locks::{Locks, Mode};
 use super::{Package, Ty, for_each_node, named_children};
 use crate::diagnostic::Span;
 use std::collections::{HashMap, HashSet};
@@ -51,25 +55,6 @@ pub enum MapVal {
     Made,
     Unknown,
 }
-
-/// An index write `m[k] = v`, `m[k] op= v`, `m[k]++`/`--` and what the map
-/// held just before it.
-#[derive(Debug, Clone)]
-pub struct MapWrite {
-    /// The index expression `m[k]`.
-    pub span: Span,
-    /// The map operand `m`.
-    pub map_span: Span,
-    pub state: MapVal,
-}
-
-/// Facts for one file.
-#[derive(Debug, Default)]
-pub struct FileFacts {
-    pub writes: Vec<MapWrite>,
-}
-
-type VarId = u32;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Root {
@@ -119,6 +104,9 @@ struct State {
     /// Maps of maps made in this function whose entries are all known: an
     /// entry not in `vals` is nil.
     fresh: HashMap<Path, Origin>,
+    locks: Locks,
+    /// Values created in this function that nothing else can see yet.
+    owned: HashSet<Path>,
 }
 
 impl State {
@@ -126,6 +114,7 @@ impl State {
     fn clear(&mut self, path: &Path) {
         self.vals.retain(|p, _| !p.starts_with(path));
         self.fresh.retain(|p, _| !p.starts_with(path));
+        self.owned.retain(|p| !p.starts_with(path));
     }
 
     /// Forgets what is below `path`, keeping its own value: what a callee or
@@ -133,6 +122,7 @@ impl State {
     fn escape(&mut self, path: &Path) {
         self.vals.retain(|p, _| p == path || !p.starts_with(path));
         self.fresh.retain(|p, _| !p.starts_with(path));
+        self.owned.retain(|p| !p.starts_with(path));
     }
 
     /// Before `m[k] = ...`: a key that is not a literal may equal any other
@@ -205,6 +195,8 @@ fn join(a: Option<State>, b: Option<State>) -> Option<State> {
                     out.fresh.insert(k.clone(), o.clone());
                 }
             }
+            out.locks = a.locks.join(&b.locks);
+            out.owned = a.owned.intersection(&b.owned).cloned().collect();
             Some(out)
         }
     }
@@ -234,12 +226,16 @@ struct Analyzer<'a> {
     pkg: &'a Package,
     src: &'a str,
     scopes: Vec<HashMap<String, VarId>>,
-    var_types: Vec<Option<Ty>>,
+    facts: &'a mut FileFacts,
+    /// The context the code being analysed runs in.
+    ctx: CtxId,
+    /// Loops around the current point in this function context / in all.
+    loop_fn: usize,
+    loop_total: usize,
     volatile: HashSet<String>,
     local_types: HashSet<String>,
     frames: Vec<Frame>,
     report: bool,
-    writes: Vec<MapWrite>,
     pending_label: Option<String>,
     work: usize,
     depth: usize,
@@ -256,7 +252,7 @@ pub fn analyze_file(pkg: &Package, file: usize) -> FileFacts {
         match decl.kind() {
             "function_declaration" | "method_declaration" => {
                 if let Some(body) = decl.child_by_field_name("body") {
-                    facts.writes.extend(analyze_function(pkg, src, decl, body));
+                    analyze_function(pkg, src, &mut facts, decl, body);
                 }
             }
             "var_declaration" => {
@@ -269,7 +265,7 @@ pub fn analyze_file(pkg: &Package, file: usize) -> FileFacts {
                 });
                 for lit in lits {
                     if let Some(body) = lit.child_by_field_name("body") {
-                        facts.writes.extend(analyze_function(pkg, src, lit, body));
+                        analyze_function(pkg, src, &mut facts, lit, body);
                     }
                 }
             }
@@ -293,24 +289,57 @@ fn has_func_ancestor(n: Node<'_>, stop: Node<'_>) -> bool {
     false
 }
 
-fn analyze_function<'t>(pkg: &Package, src: &str, func: Node<'t>, body: Node<'t>) -> Vec<MapWrite> {
+fn analyze_function<'t>(
+    pkg: &Package,
+    src: &str,
+    facts: &mut FileFacts,
+    func: Node<'t>,
+    body: Node<'t>,
+) {
+    let marks = (
+        facts.accesses.len(),
+        facts.calls.len(),
+        facts.go_calls.len(),
+        facts.returns.len(),
+        facts.sync_points.len(),
+    );
+    let name = func
+        .child_by_field_name("name")
+        .map(|n| src[n.byte_range()].to_string());
+    let ctx = facts.ctxs.len();
+    facts.ctxs.push(FnCtx {
+        kind: CtxKind::Func,
+        parent: None,
+        span: Span::of(func),
+        start: Span::of(func),
+        in_loop: false,
+        loop_depth: 0,
+        handler: name.as_deref() == Some("ServeHTTP") || is_handler_signature(func, src),
+        caller_holds_lock: name.as_deref().is_some_and(|n| n.ends_with("Locked"))
+            || doc_says_caller_holds_lock(func, src),
+        name,
+        receiver: None,
+        type_name: None,
+    });
     let mut a = Analyzer {
         pkg,
         src,
         scopes: vec![HashMap::new()],
-        var_types: Vec::new(),
+        facts,
+        ctx,
+        loop_fn: 0,
+        loop_total: 0,
         volatile: HashSet::new(),
         local_types: HashSet::new(),
         frames: Vec::new(),
         report: true,
-        writes: Vec::new(),
         pending_label: None,
         work: 0,
         depth: 0,
         gave_up: false,
     };
     if !a.prescan(func) {
-        return Vec::new();
+        return;
     }
     let mut st = State::default();
     if let Some(tp) = func.child_by_field_name("type_parameters") {
@@ -321,7 +350,21 @@ fn analyze_function<'t>(pkg: &Package, src: &str, func: Node<'t>, body: Node<'t>
         });
     }
     if let Some(r) = func.child_by_field_name("receiver") {
+        let first = a.facts.vars.len();
         a.declare_params(r, &mut st, false);
+        if let Some(v) = a.facts.vars.get(first) {
+            let type_name = match v.ty.as_ref() {
+                Some(Ty::Pointer(t)) => match t.as_ref() {
+                    Ty::Named(n) => Some(n.clone()),
+                    _ => None,
+                },
+                Some(Ty::Named(n)) => Some(n.clone()),
+                _ => None,
+            };
+            let c = &mut a.facts.ctxs[ctx];
+            c.receiver = Some(first as VarId);
+            c.type_name = type_name;
+        }
     }
     if let Some(p) = func.child_by_field_name("parameters") {
         a.declare_params(p, &mut st, false);
@@ -332,7 +375,65 @@ fn analyze_function<'t>(pkg: &Package, src: &str, func: Node<'t>, body: Node<'t>
         a.declare_params(r, &mut st, true);
     }
     a.block(body, Some(st));
-    if a.gave_up { Vec::new() } else { a.writes }
+    if a.gave_up {
+        // Facts from a function the analysis could not finish are dropped.
+        let f = &mut a.facts;
+        f.accesses.truncate(marks.0);
+        f.calls.truncate(marks.1);
+        f.go_calls.truncate(marks.2);
+        f.returns.truncate(marks.3);
+        f.sync_points.truncate(marks.4);
+    }
+}
+
+/// `func(w http.ResponseWriter, r *http.Request)`.
+fn is_handler_signature(func: Node<'_>, src: &str) -> bool {
+    let Some(params) = func.child_by_field_name("parameters") else {
+        return false;
+    };
+    let types: Vec<String> = named_children(params)
+        .filter(|p| p.kind() == "parameter_declaration")
+        .flat_map(|p| {
+            let n = {
+                let mut c = p.walk();
+                p.children_by_field_name("name", &mut c).count().max(1)
+            };
+            let t = p
+                .child_by_field_name("type")
+                .map(|t| src[t.byte_range()].split_whitespace().collect::<String>())
+                .unwrap_or_default();
+            std::iter::repeat_n(t, n)
+        })
+        .collect();
+    types == ["http.ResponseWriter", "*http.Request"]
+}
+
+/// The doc comment right above a declaration says callers hold the lock.
+fn doc_says_caller_holds_lock(func: Node<'_>, src: &str) -> bool {
+    let mut doc = String::new();
+    let mut cur = func.prev_sibling();
+    while let Some(c) = cur {
+        if c.kind() != "comment" {
+            break;
+        }
+        doc.insert_str(0, &src[c.byte_range()].to_lowercase());
+        cur = c.prev_sibling();
+    }
+    const PHRASES: &[&str] = &[
+        "must hold",
+        "must be held",
+        "must be locked",
+        "must be called with",
+        "with the lock held",
+        "with the mutex held",
+        "locked by the caller",
+        "requires the lock",
+        "assumes the lock",
+        "expects the lock",
+    ];
+    PHRASES.iter().any(|p| doc.contains(p))
+        || (doc.contains("caller") && (doc.contains(" hold") || doc.contains(" held")))
+        || (doc.contains("called with") && doc.contains(" held"))
 }
 
 impl<'a> Analyzer<'a> {
@@ -440,7 +541,12 @@ impl<'a> Analyzer<'a> {
             let names: Vec<_> = p.children_by_field_name("name", &mut c).collect();
             for n in names {
                 let ty = if variadic { None } else { ty.clone() };
-                let id = self.declare(self.text(n), ty.clone());
+                let id = self.declare(n, ty.clone());
+                if let Some(id) = id {
+                    let v = &mut self.facts.vars[id as usize];
+                    v.param = !results;
+                    v.named_result = results;
+                }
                 if results && let (Some(id), Some(ty)) = (id, ty) {
                     let origin = Origin {
                         span: Span::of(n),
@@ -452,14 +558,27 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn declare(&mut self, name: &str, ty: Option<Ty>) -> Option<VarId> {
+    fn declare(&mut self, node: Node<'_>, ty: Option<Ty>) -> Option<VarId> {
+        let name = self.text(node);
         if name == "_" {
             return None;
         }
-        let id = self.var_types.len() as VarId;
-        self.var_types.push(ty);
+        let id = self.facts.vars.len() as VarId;
+        self.facts.vars.push(VarInfo {
+            name: name.to_string(),
+            span: Span::of(node),
+            ty,
+            named_result: false,
+            param: false,
+            ctx: self.ctx,
+            loop_depth: self.loop_total,
+        });
         self.scopes.last_mut().unwrap().insert(name.to_string(), id);
         Some(id)
+    }
+
+    fn var_ty(&self, id: VarId) -> Option<Ty> {
+        self.facts.vars[id as usize].ty.clone()
     }
 
     fn lookup(&self, name: &str) -> Option<VarId> {
@@ -486,10 +605,10 @@ impl<'a> Analyzer<'a> {
                     return None;
                 }
                 if let Some(id) = self.lookup(name) {
-                    return Some((local(id), self.var_types[id as usize].clone()));
+                    return Some((local(id), self.var_ty(id)));
                 }
-                if self.pkg.nil_globals.contains(name) {
-                    let ty = self.pkg.vars.get(name).and_then(|v| v.ty.clone());
+                if let Some(v) = self.pkg.vars.get(name) {
+                    let ty = v.ty.clone();
                     return Some((
                         Path {
                             root: Root::Global(name.to_string()),
@@ -553,6 +672,7 @@ impl<'a> Analyzer<'a> {
             && path.segs.is_empty()
             && !st.vals.contains_key(path)
             && let Root::Global(name) = &path.root
+            && self.pkg.nil_globals.contains(name)
             && let Some(var) = self.pkg.vars.get(name)
         {
             return MapVal::Nil(Origin {
@@ -561,6 +681,216 @@ impl<'a> Analyzer<'a> {
             });
         }
         v
+    }
+
+    /// The type of an expression, as far as the model can see it.
+    fn expr_type(&self, node: Node<'_>) -> Option<Ty> {
+        match node.kind() {
+            "identifier" => {
+                let name = self.text(node);
+                match self.lookup(name) {
+                    Some(id) => self.var_ty(id),
+                    None => self.pkg.vars.get(name).and_then(|v| v.ty.clone()),
+                }
+            }
+            "parenthesized_expression" => self.expr_type(node.named_child(0)?),
+            "unary_expression" if op_text(node, self.src) == "*" => {
+                match self.expr_type(node.child_by_field_name("operand")?)? {
+                    Ty::Pointer(t) => Some(*t),
+                    t => Some(t),
+                }
+            }
+            "selector_expression" => {
+                let base = self.expr_type(node.child_by_field_name("operand")?)?;
+                let field = self.text(node.child_by_field_name("field")?);
+                self.pkg
+                    .field_path(self.resolve(&base), field)
+                    .map(|(_, t)| t)
+            }
+            "index_expression" => {
+                match self.resolve(&self.expr_type(node.child_by_field_name("operand")?)?) {
+                    Ty::Map(v) | Ty::Slice(v) => Some((**v).clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The name of a struct type of this package that `ty` is (or points to).
+    fn struct_name(&self, ty: &Ty) -> Option<String> {
+        let named = match ty {
+            Ty::Pointer(t) => t.as_ref(),
+            t => t,
+        };
+        match named {
+            Ty::Named(n)
+                if !self.local_types.contains(n)
+                    && matches!(self.pkg.resolve(named), Ty::Struct(_)) =>
+            {
+                Some(n.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// What map an expression denotes, whether the model knows it is a map,
+    /// and the local variable it is rooted at.
+    fn target_of(&self, node: Node<'_>) -> (Target, bool) {
+        let node = strip_parens(node);
+        let is_map = self
+            .expr_type(node)
+            .is_some_and(|t| self.pkg.is_map(&t) && !self.local_shadowed(&t));
+        let target = match node.kind() {
+            "identifier" => {
+                let name = self.text(node);
+                match self.lookup(name) {
+                    Some(id) => Target::Local(id),
+                    None if self.pkg.vars.contains_key(name) => Target::Global(name.to_string()),
+                    None => Target::Other,
+                }
+            }
+            "selector_expression" => {
+                let (Some(o), Some(f)) = (
+                    node.child_by_field_name("operand"),
+                    node.child_by_field_name("field"),
+                ) else {
+                    return (Target::Other, is_map);
+                };
+                match self.expr_type(o).and_then(|t| self.struct_name(&t)) {
+                    Some(type_name) => Target::Field {
+                        base: norm(self.text(o)),
+                        base_root: root_ident(o, self.src).and_then(|r| self.lookup(r)),
+                        type_name,
+                        field: self.text(f).to_string(),
+                    },
+                    None => Target::Other,
+                }
+            }
+            _ => Target::Other,
+        };
+        (target, is_map)
+    }
+
+    /// Was the value `node` is rooted at created here, unseen by others?
+    fn owned(&self, st: &State, node: Node<'_>) -> bool {
+        root_ident(node, self.src)
+            .and_then(|r| self.lookup(r))
+            .is_some_and(|id| st.owned.contains(&local(id)))
+    }
+
+    fn record(&mut self, st: &State, kind: AccessKind, span: Span, map: Node<'_>, nil: MapVal) {
+        if !self.report {
+            return;
+        }
+        let (target, is_map) = self.target_of(map);
+        let owned = self.owned(st, map);
+        self.facts.accesses.push(MapAccess {
+            kind,
+            span,
+            map_span: Span::of(map),
+            target,
+            is_map,
+            nil,
+            locks: st.locks.clone(),
+            ctx: self.ctx,
+            in_loop: self.loop_fn > 0,
+            owned,
+        });
+    }
+
+    /// The name of the lock an expression denotes: its text, plus the
+    /// embedded mutex's name when it is a struct embedding one (`c.Lock()`
+    /// locks `c.Mutex`).
+    fn lock_key(&self, operand: Node<'_>) -> String {
+        let mut key = norm(self.text(operand));
+        if let Some(ty) = self.expr_type(operand) {
+            let base = match self.resolve(&ty) {
+                Ty::Pointer(t) => self.resolve(t),
+                t => t,
+            };
+            if let Ty::Struct(fields) = base
+                && let Some(f) = fields.iter().find(|f| f.embedded && f.ty.is_mutex())
+            {
+                key.push('.');
+                key.push_str(&f.name);
+            }
+        }
+        key
+    }
+
+    /// Applies `x.Lock()`, `x.Unlock()`, `x.RLock()`, `x.RUnlock()` and
+    /// calls of this package's lock helpers. Returns true if `call` was one.
+    fn lock_op(&mut self, call: Node<'_>, st: &mut State, deferred: bool) -> bool {
+        let Some(f) = call
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "selector_expression")
+        else {
+            return false;
+        };
+        let (Some(o), Some(m)) = (
+            f.child_by_field_name("operand"),
+            f.child_by_field_name("field"),
+        ) else {
+            return false;
+        };
+        let method = self.text(m);
+        let mut ops: Vec<(String, Option<Mode>)> = match method {
+            "Lock" => vec![(self.lock_key(o), Some(Mode::Write))],
+            "RLock" => vec![(self.lock_key(o), Some(Mode::Read))],
+            "Unlock" | "RUnlock" => vec![(self.lock_key(o), None)],
+            _ => Vec::new(),
+        };
+        if ops.is_empty()
+            && let Some(helper) = self
+                .expr_type(o)
+                .and_then(|t| self.struct_name(&t))
+                .and_then(|t| self.pkg.lock_helpers.get(&(t, method.to_string())))
+        {
+            let base = norm(self.text(o));
+            ops = helper
+                .iter()
+                .map(|(suffix, mode)| (format!("{base}{suffix}"), *mode))
+                .collect();
+        }
+        if ops.is_empty() {
+            return false;
+        }
+        if self.report && matches!(method, "Lock" | "RLock") {
+            // Which struct's mutex field this is: `x.mu` with x of struct
+            // type T, or `x` itself with T embedding the mutex.
+            let field = match o.kind() {
+                "selector_expression" => o
+                    .child_by_field_name("operand")
+                    .and_then(|b| self.expr_type(b))
+                    .and_then(|t| self.struct_name(&t))
+                    .zip(
+                        o.child_by_field_name("field")
+                            .map(|f| self.text(f).to_string()),
+                    ),
+                _ => self
+                    .expr_type(o)
+                    .and_then(|t| self.struct_name(&t))
+                    .and_then(|t| {
+                        let key = self.lock_key(o);
+                        key.rsplit_once('.').map(|(_, f)| (t, f.to_string()))
+                    }),
+            };
+            if let Some(f) = field {
+                self.facts.locked_fields.push(f);
+            }
+        }
+        for (key, mode) in ops {
+            match (mode, deferred) {
+                (Some(m), false) => st.locks.acquire(&key, m),
+                (None, false) => st.locks.release(&key),
+                (None, true) => {
+                    st.locks.deferred.insert(key);
+                }
+                (Some(_), true) => {}
+            }
+        }
+        true
     }
 
     fn tick(&mut self) -> bool {
@@ -660,21 +990,68 @@ impl<'a> Analyzer<'a> {
                 }
                 Some(st)
             }
-            "go_statement" | "defer_statement" => {
+            "go_statement" => {
                 if let Some(e) = node.named_child(0) {
+                    if self.report
+                        && let Some(f) = e.child_by_field_name("function")
+                    {
+                        let name = match f.kind() {
+                            "identifier" => Some(f),
+                            "selector_expression" => f.child_by_field_name("field"),
+                            _ => None,
+                        };
+                        if let Some(n) = name {
+                            let once = self.loop_total == 0
+                                && matches!(
+                                    self.facts.func_of(self.ctx).name.as_deref(),
+                                    Some("main" | "init")
+                                );
+                            self.facts.go_calls.push((
+                                self.text(n).to_string(),
+                                Span::of(node),
+                                !once,
+                            ));
+                        }
+                    }
                     self.expr(e, &mut st, Ctx::Bare);
+                }
+                Some(st)
+            }
+            "defer_statement" => {
+                if let Some(e) = node.named_child(0) {
+                    self.defer_stmt(node, e, &mut st);
                 }
                 Some(st)
             }
             "return_statement" => {
                 for c in named_children(node) {
+                    let exprs: Vec<Node<'_>> = if c.kind() == "expression_list" {
+                        named_children(c).collect()
+                    } else {
+                        vec![c]
+                    };
+                    for e in exprs {
+                        let e = strip_parens(e);
+                        if self.report
+                            && e.kind() == "identifier"
+                            && let Some(id) = self.lookup(self.text(e))
+                        {
+                            self.facts.returns.push((self.ctx, id));
+                        }
+                    }
                     self.expr(c, &mut st, Ctx::Bare);
                 }
                 None
             }
             "if_statement" => self.if_stmt(node, st),
             "for_statement" => self.for_stmt(node, st, label),
-            "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
+            "select_statement" => {
+                if self.report {
+                    self.facts.sync_points.push((self.ctx, node.start_byte()));
+                }
+                self.switch_stmt(node, st, label)
+            }
+            "expression_switch_statement" | "type_switch_statement" => {
                 self.switch_stmt(node, st, label)
             }
             "labeled_statement" => {
@@ -737,7 +1114,7 @@ impl<'a> Analyzer<'a> {
         let names: Vec<_> = spec.children_by_field_name("name", &mut c).collect();
         let single_call = values.len() == 1 && names.len() > 1;
         for (i, n) in names.iter().enumerate() {
-            let Some(id) = self.declare(self.text(*n), ty.clone()) else {
+            let Some(id) = self.declare(*n, ty.clone()) else {
                 continue;
             };
             let path = local(id);
@@ -748,7 +1125,7 @@ impl<'a> Analyzer<'a> {
                 Some(v) => {
                     let inferred = self.assign_value(st, &path, ty.as_ref(), *v, Span::of(spec));
                     if ty.is_none() {
-                        self.var_types[id as usize] = inferred;
+                        self.facts.vars[id as usize].ty = inferred;
                     }
                 }
                 None => {
@@ -805,13 +1182,22 @@ impl<'a> Analyzer<'a> {
                     st.clear(&local(id));
                     Some(id)
                 }
-                None => self.declare(name, None),
+                None => self.declare(*l, None),
             };
             let Some(id) = id else { continue };
-            if paired && !self.volatile.contains(name) {
-                let inferred = self.assign_value(st, &local(id), None, right[i], Span::of(node));
+            if paired {
+                // A volatile name's value is not tracked, but its type is
+                // still what the right-hand side says.
+                let mut scratch = State::default();
+                let target = if self.volatile.contains(name) {
+                    &mut scratch
+                } else {
+                    &mut *st
+                };
+                let inferred =
+                    self.assign_value(target, &local(id), None, right[i], Span::of(node));
                 if existing.is_none() {
-                    self.var_types[id as usize] = inferred;
+                    self.facts.vars[id as usize].ty = inferred;
                 }
             }
         }
@@ -840,6 +1226,20 @@ impl<'a> Analyzer<'a> {
         let mut panics = false;
         for (i, l) in left.iter().enumerate() {
             panics |= self.write_target(*l, st);
+            let lk = strip_parens(*l).kind();
+            if plain && matches!(lk, "identifier" | "selector_expression") {
+                let (_, is_map) = self.target_of(*l);
+                let rhs_map = paired && self.is_map_value(right[i]);
+                if is_map || rhs_map {
+                    self.record(
+                        st,
+                        AccessKind::Reassign,
+                        Span::of(node),
+                        *l,
+                        MapVal::Unknown,
+                    );
+                }
+            }
             let Some((path, ty)) = self.path_of(*l) else {
                 continue;
             };
@@ -892,12 +1292,8 @@ impl<'a> Analyzer<'a> {
                     Some((p, _)) => self.value(st, p),
                     None => MapVal::Unknown,
                 };
-                if is_map_write && self.report {
-                    self.writes.push(MapWrite {
-                        span: Span::of(t),
-                        map_span: Span::of(o),
-                        state: state.clone(),
-                    });
+                if is_map_write {
+                    self.record(st, AccessKind::IndexWrite, Span::of(t), o, state.clone());
                 }
                 return is_map_write && matches!(state, MapVal::Nil(_));
             }
@@ -915,6 +1311,24 @@ impl<'a> Analyzer<'a> {
         false
     }
 
+    /// `make(map...)` or a map literal.
+    fn is_map_value(&self, rhs: Node<'_>) -> bool {
+        let rhs = strip_parens(rhs);
+        let ty = match rhs.kind() {
+            "composite_literal" => rhs.child_by_field_name("type"),
+            "call_expression"
+                if rhs
+                    .child_by_field_name("function")
+                    .is_some_and(|f| self.text(f) == "make") =>
+            {
+                rhs.child_by_field_name("arguments")
+                    .and_then(|a| a.named_child(0))
+            }
+            _ => None,
+        };
+        ty.is_some_and(|t| self.pkg.is_map(&Ty::from_node(t, self.src)))
+    }
+
     /// Assigns the value of `rhs` to `path` and returns the type it gives
     /// the place, when the expression shows it.
     fn assign_value(
@@ -927,6 +1341,19 @@ impl<'a> Analyzer<'a> {
     ) -> Option<Ty> {
         st.clear(path);
         let rhs = strip_parens(rhs);
+        let creates = match rhs.kind() {
+            "composite_literal" => true,
+            "unary_expression" => rhs
+                .child_by_field_name("operand")
+                .is_some_and(|o| strip_parens(o).kind() == "composite_literal"),
+            "call_expression" => rhs
+                .child_by_field_name("function")
+                .is_some_and(|f| matches!(self.text(f), "make" | "new")),
+            _ => false,
+        };
+        if creates {
+            st.owned.insert(path.clone());
+        }
         match rhs.kind() {
             "nil" => {
                 if declared.is_none_or(|t| self.pkg.is_map(t)) {
@@ -1280,6 +1707,8 @@ impl<'a> Analyzer<'a> {
         self.report = false;
         let mut head = st.clone();
         let mut converged = false;
+        self.loop_fn += 1;
+        self.loop_total += 1;
         for _ in 0..4 {
             let (back, _) =
                 self.loop_body(node, body, cond, update, range_left, &head, label.clone());
@@ -1298,6 +1727,8 @@ impl<'a> Analyzer<'a> {
         }
         self.report = outer_report;
         let (_, breaks) = self.loop_body(node, body, cond, update, range_left, &head, label);
+        self.loop_fn -= 1;
+        self.loop_total -= 1;
         let mut exit = None;
         // The loop ends when its condition is false (or a range runs out).
         if cond.is_some() || is_range {
@@ -1336,8 +1767,7 @@ impl<'a> Analyzer<'a> {
         if let Some((left, declares)) = range_left {
             for l in named_children(left) {
                 if declares {
-                    let name = self.text(l);
-                    if let Some(id) = self.declare(name, None) {
+                    if let Some(id) = self.declare(l, None) {
                         st.clear(&local(id));
                     }
                 } else if let Some((p, _)) = self.path_of(l) {
@@ -1386,13 +1816,9 @@ impl<'a> Analyzer<'a> {
         if let Some(v) = node.child_by_field_name("value") {
             self.expr(v, &mut st, Ctx::Read);
         }
-        let alias: Vec<String> = node
+        let alias: Vec<Node<'_>> = node
             .child_by_field_name("alias")
-            .map(|a| {
-                named_children(a)
-                    .map(|n| self.text(n).to_string())
-                    .collect()
-            })
+            .map(|a| named_children(a).collect())
             .unwrap_or_default();
         let cases: Vec<Node<'_>> = named_children(node)
             .filter(|c| {
@@ -1415,7 +1841,7 @@ impl<'a> Analyzer<'a> {
             let mut cs = st.clone();
             self.scopes.push(HashMap::new());
             for a in &alias {
-                self.declare(a, None);
+                self.declare(*a, None);
             }
             if let Some(v) = case.child_by_field_name("value") {
                 self.expr(v, &mut cs, Ctx::Read);
@@ -1430,7 +1856,7 @@ impl<'a> Analyzer<'a> {
                             let declares = has_token(comm, ":=");
                             for n in named_children(l) {
                                 if declares {
-                                    self.declare(self.text(n), None);
+                                    self.declare(n, None);
                                 } else if let Some((p, _)) = self.path_of(n) {
                                     cs.clear(&p);
                                 }
@@ -1492,6 +1918,7 @@ impl<'a> Analyzer<'a> {
     fn expr_inner(&mut self, node: Node<'_>, st: &mut State, ctx: Ctx) {
         match node.kind() {
             "identifier" => {
+                self.record_read(st, node);
                 if ctx == Ctx::Bare
                     && let Some((p, _)) = self.path_of(node)
                 {
@@ -1499,6 +1926,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "selector_expression" | "index_expression" => {
+                if node.kind() == "selector_expression" {
+                    self.record_read(st, node);
+                }
                 if ctx == Ctx::Bare
                     && let Some((p, _)) = self.path_of(node)
                 {
@@ -1518,6 +1948,9 @@ impl<'a> Analyzer<'a> {
             }
             "unary_expression" => {
                 let op = op_text(node, self.src);
+                if op == "<-" && self.report {
+                    self.facts.sync_points.push((self.ctx, node.start_byte()));
+                }
                 if let Some(o) = node.child_by_field_name("operand") {
                     if op == "&" {
                         if let Some((p, _)) = self.path_of(o) {
@@ -1567,6 +2000,17 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// A read of a map the model knows (for the concurrency rules).
+    fn record_read(&mut self, st: &State, node: Node<'_>) {
+        if !self.report {
+            return;
+        }
+        let (target, is_map) = self.target_of(node);
+        if is_map && target != Target::Other {
+            self.record(st, AccessKind::Read, Span::of(node), node, MapVal::Unknown);
+        }
+    }
+
     fn call(&mut self, node: Node<'_>, st: &mut State) {
         let f = node.child_by_field_name("function");
         let args: Vec<Node<'_>> = node
@@ -1584,8 +2028,17 @@ impl<'a> Analyzer<'a> {
                 }
                 return;
             }
-            Some("delete" | "clear") => {
+            Some(b @ ("delete" | "clear")) => {
                 if let Some(m) = args.first() {
+                    let kind = if b == "delete" {
+                        AccessKind::Delete
+                    } else {
+                        AccessKind::Clear
+                    };
+                    let nil = self
+                        .path_of(*m)
+                        .map_or(MapVal::Unknown, |(p, _)| self.value(st, &p));
+                    self.record(st, kind, Span::of(node), *m, nil);
                     self.expr(*m, st, Ctx::Read);
                     if let Some((p, _)) = self.path_of(*m) {
                         // Entries change; the map itself stays what it was.
@@ -1605,8 +2058,30 @@ impl<'a> Analyzer<'a> {
             }
             _ => {}
         }
+        if self.lock_op(node, st, false) {
+            return;
+        }
         if let Some(f) = f {
             if f.kind() == "selector_expression" {
+                if let Some(o) = f.child_by_field_name("operand")
+                    && let Some(m) = f.child_by_field_name("field")
+                    && self.report
+                {
+                    let name = self.text(m).to_string();
+                    if name == "Wait" {
+                        self.facts.sync_points.push((self.ctx, node.start_byte()));
+                    }
+                    let type_name = self.expr_type(o).and_then(|t| self.struct_name(&t));
+                    self.facts.calls.push(MethodCall {
+                        name,
+                        base: norm(self.text(o)),
+                        type_name,
+                        locks: st.locks.clone(),
+                        ctx: self.ctx,
+                        owned: self.owned(st, o),
+                        span: Span::of(node),
+                    });
+                }
                 // A method may change its receiver (pointer receivers), and
                 // through it anything the receiver holds.
                 if let Some(o) = f.child_by_field_name("operand") {
@@ -1624,18 +2099,141 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// `defer f(...)`: a deferred unlock is registered (the lock stays held
+    /// until return), a deferred `delete`/`clear` is recorded in a deferred
+    /// context that runs with the locks of deferred calls registered before.
+    fn defer_stmt(&mut self, stmt: Node<'_>, call: Node<'_>, st: &mut State) {
+        if call.kind() == "call_expression" && self.lock_op(call, st, true) {
+            return;
+        }
+        let f = call.child_by_field_name("function");
+        let builtin = f
+            .filter(|f| f.kind() == "identifier")
+            .map(|f| self.text(f))
+            .filter(|n| matches!(*n, "delete" | "clear") && self.lookup(n).is_none());
+        if let Some(b) = builtin {
+            let args: Vec<Node<'_>> = call
+                .child_by_field_name("arguments")
+                .map(|a| named_children(a).collect())
+                .unwrap_or_default();
+            for a in args.iter().skip(1) {
+                self.expr(*a, st, Ctx::Bare);
+            }
+            if let Some(m) = args.first()
+                && self.report
+            {
+                let outer = self.ctx;
+                self.ctx = self.push_ctx(CtxKind::Defer, call, stmt, self.loop_fn > 0);
+                let mut at_run = st.clone();
+                at_run.locks = st.locks.at_deferred_run();
+                let kind = if b == "delete" {
+                    AccessKind::Delete
+                } else {
+                    AccessKind::Clear
+                };
+                self.record(&at_run, kind, Span::of(call), *m, MapVal::Unknown);
+                self.ctx = outer;
+            }
+            return;
+        }
+        self.expr(call, st, Ctx::Bare);
+    }
+
+    fn push_ctx(
+        &mut self,
+        kind: CtxKind,
+        span_node: Node<'_>,
+        start: Node<'_>,
+        in_loop: bool,
+    ) -> CtxId {
+        self.facts.ctxs.push(FnCtx {
+            kind,
+            parent: Some(self.ctx),
+            span: Span::of(span_node),
+            start: Span::of(start),
+            in_loop,
+            loop_depth: self.loop_total,
+            name: None,
+            receiver: None,
+            type_name: None,
+            handler: kind == CtxKind::Handler,
+            caller_holds_lock: false,
+        });
+        self.facts.ctxs.len() - 1
+    }
+
+    /// How a function literal runs: the context kind, the node that starts
+    /// it, and the locks held when its body starts.
+    fn closure_kind<'n>(&self, lit: Node<'n>, st: &State) -> (CtxKind, Node<'n>, Locks) {
+        let fresh = Locks::default();
+        let unknown = Locks {
+            unknown: true,
+            ..Locks::default()
+        };
+        let handler = is_handler_signature(lit, self.src);
+        let Some(parent) = lit.parent() else {
+            return (CtxKind::Closure, lit, unknown);
+        };
+        match parent.kind() {
+            "call_expression" if parent.child_by_field_name("function") == Some(lit) => {
+                match parent.parent() {
+                    Some(g) if g.kind() == "go_statement" => (CtxKind::Go, g, fresh),
+                    Some(d) if d.kind() == "defer_statement" => {
+                        (CtxKind::Defer, d, st.locks.at_deferred_run())
+                    }
+                    _ => (CtxKind::Closure, lit, st.locks.clone()),
+                }
+            }
+            "argument_list" => {
+                let call = parent.parent().unwrap_or(parent);
+                let method = call
+                    .child_by_field_name("function")
+                    .and_then(|f| match f.kind() {
+                        "selector_expression" => f.child_by_field_name("field"),
+                        "identifier" => Some(f),
+                        _ => None,
+                    })
+                    .map(|n| self.text(n))
+                    .unwrap_or("");
+                let parallel = self.text(lit).contains(".Parallel()");
+                match method {
+                    "Go" | "AfterFunc" => (CtxKind::GoLike, call, fresh),
+                    "Run" if parallel => (CtxKind::GoLike, call, fresh),
+                    "HandleFunc" | "HandlerFunc" | "Handle" => (CtxKind::Handler, call, fresh),
+                    _ if handler => (CtxKind::Handler, call, fresh),
+                    // The callee decides when it runs and under which locks
+                    // (`c.withLock(func() {...})`, a callback run later).
+                    _ => (CtxKind::Closure, lit, unknown),
+                }
+            }
+            _ if handler => (CtxKind::Handler, lit, fresh),
+            _ => (CtxKind::Closure, lit, unknown),
+        }
+    }
+
     /// A function literal is analysed on its own: what it captures is
     /// unknown inside it (it may run at any time).
-    fn closure(&mut self, node: Node<'_>, _st: &mut State) {
+    fn closure(&mut self, node: Node<'_>, outer_st: &mut State) {
         if !self.report {
             return;
         }
         let Some(body) = node.child_by_field_name("body") else {
             return;
         };
+        let (kind, start, locks) = self.closure_kind(node, outer_st);
+        let in_loop = match kind {
+            CtxKind::Defer => self.loop_fn > 0,
+            _ => self.loop_total > 0,
+        };
+        let outer_ctx = self.ctx;
+        self.ctx = self.push_ctx(kind, node, start, in_loop);
+        let saved_loop = std::mem::take(&mut self.loop_fn);
         let saved_frames = std::mem::take(&mut self.frames);
         self.scopes.push(HashMap::new());
-        let mut st = State::default();
+        let mut st = State {
+            locks,
+            ..State::default()
+        };
         if let Some(p) = node.child_by_field_name("parameters") {
             self.declare_params(p, &mut st, false);
         }
@@ -1647,6 +2245,8 @@ impl<'a> Analyzer<'a> {
         self.block(body, Some(st));
         self.scopes.pop();
         self.frames = saved_frames;
+        self.loop_fn = saved_loop;
+        self.ctx = outer_ctx;
     }
 
     fn is_terminating_call(&self, e: Node<'_>) -> bool {
@@ -1690,6 +2290,13 @@ fn local(id: VarId) -> Path {
         root: Root::Local(id),
         segs: Vec::new(),
     }
+}
+
+/// Expression text with whitespace and parentheses around a dereference
+/// removed: `(*c) .mu` and `c.mu` name the same thing.
+pub fn norm(text: &str) -> String {
+    let t: String = text.split_whitespace().collect();
+    t.replace("(*", "").replace([')', '('], "")
 }
 
 fn strip_parens(mut n: Node<'_>) -> Node<'_> {

@@ -6,6 +6,8 @@
 //! methods with their receivers. Per function: what each map-typed name holds
 //! as the code runs ([`mapstate`]).
 
+pub mod facts;
+pub mod locks;
 pub mod mapstate;
 pub mod types;
 
@@ -68,6 +70,10 @@ pub struct FuncDecl {
     pub span: Span,
 }
 
+/// What a lock helper method does to its receiver's mutex: the mutex
+/// relative to the receiver (`.mu`), and the mode acquired (`None`: released).
+pub type LockHelperOp = (String, Option<locks::Mode>);
+
 /// All files of one directory that share a package clause.
 pub struct Package {
     pub dir: std::path::PathBuf,
@@ -83,6 +89,11 @@ pub struct Package {
     /// never assigned, address-taken or passed anywhere in the package: nil
     /// for the whole life of the program.
     pub nil_globals: HashSet<String>,
+    /// Methods that only lock or only unlock their receiver's mutex
+    /// (`func (c *C) lock() { c.mu.Lock() }`), by (type, method): the mutex
+    /// relative to the receiver (`.mu`) and the mode acquired (`None`:
+    /// released).
+    pub lock_helpers: HashMap<(String, String), Vec<LockHelperOp>>,
 }
 
 impl Package {
@@ -95,6 +106,7 @@ impl Package {
             vars: HashMap::new(),
             funcs: Vec::new(),
             nil_globals: HashSet::new(),
+            lock_helpers: HashMap::new(),
         };
         let mut dup_types = HashSet::new();
         let mut dup_vars = HashSet::new();
@@ -131,7 +143,8 @@ impl Package {
                         for spec in var_specs(decl) {
                             let ty = spec
                                 .child_by_field_name("type")
-                                .map(|t| Ty::from_node(t, src));
+                                .map(|t| Ty::from_node(t, src))
+                                .or_else(|| initializer_type(spec, src));
                             let has_value = spec.child_by_field_name("value").is_some();
                             let mut c = spec.walk();
                             for n in spec.children_by_field_name("name", &mut c) {
@@ -155,6 +168,15 @@ impl Package {
                     }
                     "function_declaration" | "method_declaration" => {
                         if let Some(f) = func_decl(decl, src, fi) {
+                            if let Some(r) = &f.receiver
+                                && let Some(rname) = &r.name
+                            {
+                                let ops = lock_helper_ops(decl, rname, src);
+                                if !ops.is_empty() {
+                                    pkg.lock_helpers
+                                        .insert((r.type_name.clone(), f.name.clone()), ops);
+                                }
+                            }
                             pkg.funcs.push(f);
                         }
                     }
@@ -169,6 +191,27 @@ impl Package {
             pkg.vars.remove(&d);
         }
         pkg.nil_globals = pkg.find_nil_globals();
+        // A helper's `c.Lock()` on an embedded mutex locks `c.Mutex`.
+        let embedded: HashMap<String, String> = pkg
+            .types
+            .iter()
+            .filter_map(|(n, d)| match &d.ty {
+                Ty::Struct(fields) => fields
+                    .iter()
+                    .find(|f| f.embedded && f.ty.is_mutex())
+                    .map(|f| (n.clone(), format!(".{}", f.name))),
+                _ => None,
+            })
+            .collect();
+        for ((t, _), ops) in pkg.lock_helpers.iter_mut() {
+            for (suffix, _) in ops.iter_mut() {
+                if suffix.is_empty()
+                    && let Some(e) = embedded.get(t)
+                {
+                    *suffix = e.clone();
+                }
+            }
+        }
         pkg
     }
 
@@ -241,6 +284,39 @@ impl Package {
             level = next;
         }
         None
+    }
+
+    /// The mutex fields of a struct type, as they are named from a value of
+    /// it: `mu` for `mu sync.Mutex`, `Mutex` for an embedded one, and the
+    /// mutexes promoted from embedded structs.
+    pub fn mutex_fields(&self, type_name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let Some(fields) = self
+            .types
+            .get(type_name)
+            .and_then(|d| self.struct_fields(&d.ty))
+        else {
+            return out;
+        };
+        for f in fields {
+            let ty = match &f.ty {
+                Ty::Pointer(t) if f.embedded => t.as_ref(),
+                t => t,
+            };
+            if ty.is_mutex() {
+                out.push(f.name.clone());
+            } else if f.embedded
+                && let Some(inner) = self.struct_fields(ty)
+            {
+                out.extend(
+                    inner
+                        .iter()
+                        .filter(|g| g.ty.is_mutex())
+                        .map(|g| g.name.clone()),
+                );
+            }
+        }
+        out
     }
 
     fn find_nil_globals(&self) -> HashSet<String> {
@@ -317,6 +393,81 @@ fn is_harmless_use(n: Node<'_>, src: &str) -> bool {
             }),
         _ => false,
     }
+}
+
+/// The type of a package-level `var x = make(T)` or `var x = T{...}`.
+fn initializer_type(spec: Node<'_>, src: &str) -> Option<Ty> {
+    let value = spec.child_by_field_name("value")?.named_child(0)?;
+    match value.kind() {
+        "composite_literal" => Some(Ty::from_node(value.child_by_field_name("type")?, src)),
+        "call_expression" => {
+            let f = value.child_by_field_name("function")?;
+            if &src[f.byte_range()] != "make" {
+                return None;
+            }
+            Some(Ty::from_node(
+                value.child_by_field_name("arguments")?.named_child(0)?,
+                src,
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// For a method whose body locks its receiver's mutex and never unlocks
+/// (or only unlocks), the mutexes (relative to the receiver) and modes.
+fn lock_helper_ops(
+    decl: Node<'_>,
+    receiver: &str,
+    src: &str,
+) -> Vec<(String, Option<locks::Mode>)> {
+    let Some(body) = decl.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    let text = &src[body.byte_range()];
+    let has_unlock = text.contains("Unlock()");
+    let has_lock = text.contains(".Lock()") || text.contains(".RLock()");
+    let mut ops = Vec::new();
+    for list in named_children(body).filter(|c| c.kind() == "statement_list") {
+        for stmt in named_children(list) {
+            if stmt.kind() != "expression_statement" {
+                continue;
+            }
+            let Some(call) = stmt
+                .named_child(0)
+                .filter(|c| c.kind() == "call_expression")
+            else {
+                continue;
+            };
+            let Some(f) = call
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "selector_expression")
+            else {
+                continue;
+            };
+            let (Some(o), Some(m)) = (
+                f.child_by_field_name("operand"),
+                f.child_by_field_name("field"),
+            ) else {
+                continue;
+            };
+            let operand = mapstate::norm(&src[o.byte_range()]);
+            let Some(suffix) = operand.strip_prefix(receiver) else {
+                continue;
+            };
+            if !(suffix.is_empty() || suffix.starts_with('.')) {
+                continue;
+            }
+            let mode = match &src[m.byte_range()] {
+                "Lock" if !has_unlock => Some(locks::Mode::Write),
+                "RLock" if !has_unlock => Some(locks::Mode::Read),
+                "Unlock" | "RUnlock" if !has_lock => None,
+                _ => continue,
+            };
+            ops.push((suffix.to_string(), mode));
+        }
+    }
+    ops
 }
 
 pub fn is_exported(name: &str) -> bool {

@@ -3,17 +3,21 @@
 //! from which `build.rs` generates the registry below.
 
 mod nil_map_write;
+mod unguarded_map_write;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Package;
-use crate::model::mapstate::FileFacts;
+use crate::model::facts::FileFacts;
 
 /// What a rule sees: one file of a package, with the package model and the
 /// per-function facts for that file.
 pub struct RuleContext<'a> {
     pub pkg: &'a Package,
     pub file: usize,
+    /// Facts of this file.
     pub facts: &'a FileFacts,
+    /// Facts of every file of the package, by file index.
+    pub all: &'a [FileFacts],
 }
 
 impl RuleContext<'_> {

@@ -3,13 +3,14 @@
 
 use super::RuleContext;
 use crate::diagnostic::{Diagnostic, Edit, Span};
+use crate::model::facts::AccessKind;
 use crate::model::mapstate::{MapVal, OriginKind};
 
 const ID: &str = "nil-map-write";
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-    for w in &cx.facts.writes {
-        let MapVal::Nil(origin) = &w.state else {
+    for w in &cx.facts.accesses {
+        let (AccessKind::IndexWrite, MapVal::Nil(origin)) = (w.kind, &w.nil) else {
             continue;
         };
         let name = short(cx.text(w.map_span));

@@ -1,0 +1,204 @@
+//! What the per-function analysis records for the rules: variables, the
+//! function contexts code runs in (a function, a goroutine, a deferred call,
+//! an HTTP handler), every access to a map with the locks held there, and
+//! method calls with theirs.
+
+use super::Ty;
+use super::locks::Locks;
+use super::mapstate::MapVal;
+use crate::diagnostic::Span;
+
+pub type VarId = u32;
+pub type CtxId = usize;
+
+#[derive(Debug, Clone)]
+pub struct VarInfo {
+    pub name: String,
+    /// The identifier declaring it.
+    pub span: Span,
+    pub ty: Option<Ty>,
+    pub named_result: bool,
+    /// A parameter or receiver.
+    pub param: bool,
+    /// The context that declares it.
+    pub ctx: CtxId,
+    /// Loops around the declaration (counting enclosing functions' loops).
+    pub loop_depth: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CtxKind {
+    /// A function or method declaration, or a package-level function literal.
+    Func,
+    /// The function literal of a `go` statement.
+    Go,
+    /// A function literal run on another goroutine by a library: the argument
+    /// of `g.Go(...)` (errgroup, `sync.WaitGroup.Go`), `time.AfterFunc`, or
+    /// a `t.Run` subtest that calls `t.Parallel()`.
+    GoLike,
+    /// A `defer` statement (its function literal, or the deferred builtin).
+    Defer,
+    /// A function literal serving HTTP requests.
+    Handler,
+    /// Any other function literal.
+    Closure,
+}
+
+#[derive(Debug, Clone)]
+pub struct FnCtx {
+    pub kind: CtxKind,
+    pub parent: Option<CtxId>,
+    /// The function or literal.
+    pub span: Span,
+    /// The statement or call that starts it (`go ...`, `defer ...`, `g.Go(...)`).
+    pub start: Span,
+    /// Go/GoLike: started inside a loop (of any enclosing function). Defer:
+    /// registered inside a loop of its own function.
+    pub in_loop: bool,
+    /// Loops around the start (counting enclosing functions' loops): a
+    /// goroutine shares a variable across iterations when it is started in
+    /// more loops than the variable is declared in.
+    pub loop_depth: usize,
+    /// Func: its name; the receiver type's name for a method.
+    pub name: Option<String>,
+    pub receiver: Option<VarId>,
+    pub type_name: Option<String>,
+    /// Func: an HTTP handler (`(http.ResponseWriter, *http.Request)`
+    /// parameters, or a method named `ServeHTTP`).
+    pub handler: bool,
+    /// Func: its name ends in `Locked` or its doc comment says the caller
+    /// holds the lock.
+    pub caller_holds_lock: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessKind {
+    /// `m[k] = v`, `m[k] op= v`, `m[k]++`, `m[k]--`.
+    IndexWrite,
+    Delete,
+    Clear,
+    /// `m = ...` (the map variable or field itself).
+    Reassign,
+    Read,
+}
+
+impl AccessKind {
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            AccessKind::IndexWrite | AccessKind::Delete | AccessKind::Clear
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Local(VarId),
+    /// A package-level variable (not shadowed at the access).
+    Global(String),
+    /// A field of a struct declared in this package.
+    Field {
+        /// Source text of the struct expression, normalised (`c`, `s.cache`).
+        base: String,
+        /// The local variable the base expression is rooted at.
+        base_root: Option<VarId>,
+        type_name: String,
+        field: String,
+    },
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct MapAccess {
+    pub kind: AccessKind,
+    /// The write (`m[k]`, the `delete(...)` call, the assignment) or read.
+    pub span: Span,
+    /// The map expression.
+    pub map_span: Span,
+    pub target: Target,
+    /// The model knows this is a Go map (declared or made as one).
+    pub is_map: bool,
+    /// What the map held just before (meaningful for index writes).
+    pub nil: MapVal,
+    pub locks: Locks,
+    pub ctx: CtxId,
+    /// Inside a loop of its own function context.
+    pub in_loop: bool,
+    /// The struct (or map) was created in this function and has not escaped.
+    pub owned: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct MethodCall {
+    pub name: String,
+    /// Source text of the receiver expression, normalised.
+    pub base: String,
+    /// The receiver's type, when it is a type of this package.
+    pub type_name: Option<String>,
+    pub locks: Locks,
+    pub ctx: CtxId,
+    /// The receiver was created in this function and has not escaped.
+    pub owned: bool,
+    pub span: Span,
+}
+
+/// Facts for one file.
+#[derive(Debug, Default)]
+pub struct FileFacts {
+    pub vars: Vec<VarInfo>,
+    pub ctxs: Vec<FnCtx>,
+    pub accesses: Vec<MapAccess>,
+    pub calls: Vec<MethodCall>,
+    /// Functions and methods started with `go name(...)` / `go x.name(...)`,
+    /// and whether that statement may run more than once (it is not in
+    /// `main` or `init` outside any loop).
+    pub go_calls: Vec<(String, Span, bool)>,
+    /// `return v` of a local variable, by context.
+    pub returns: Vec<(CtxId, VarId)>,
+    /// Mutex fields of this package's struct types locked somewhere:
+    /// (type name, field name).
+    pub locked_fields: Vec<(String, String)>,
+    /// Points where a function waits for others (`.Wait()`, a channel
+    /// receive, `select`): byte offset, by context.
+    pub sync_points: Vec<(CtxId, usize)>,
+}
+
+impl FileFacts {
+    /// The contexts from `ctx` out to its function.
+    pub fn chain(&self, ctx: CtxId) -> impl Iterator<Item = &FnCtx> + '_ {
+        let mut cur = Some(ctx);
+        std::iter::from_fn(move || {
+            let c = &self.ctxs[cur?];
+            cur = c.parent;
+            Some(c)
+        })
+    }
+
+    /// The function declaration a context belongs to.
+    pub fn func_of(&self, ctx: CtxId) -> &FnCtx {
+        self.chain(ctx)
+            .last()
+            .expect("a context chain ends in a function")
+    }
+
+    /// Is `ctx` (or one of its enclosing contexts, up to `outer`) run
+    /// concurrently with `outer`? Returns the innermost such context.
+    pub fn concurrent_within(&self, ctx: CtxId, outer: CtxId) -> Option<&FnCtx> {
+        let mut cur = Some(ctx);
+        while let Some(c) = cur {
+            if c == outer {
+                return None;
+            }
+            let fc = &self.ctxs[c];
+            if matches!(fc.kind, CtxKind::Go | CtxKind::GoLike | CtxKind::Handler) {
+                return Some(fc);
+            }
+            cur = fc.parent;
+        }
+        None
+    }
+
+    pub fn var(&self, id: VarId) -> &VarInfo {
+        &self.vars[id as usize]
+    }
+}
