@@ -78,9 +78,10 @@ impl Locks {
         }
     }
 
-    /// True when no lock at all may be held (and the analysis knows it).
-    pub fn none_held(&self) -> bool {
-        !self.unknown && self.may.is_empty()
+    /// True when some path reaches this point holding no lock at all (and
+    /// the analysis can see every path).
+    pub fn unlocked_on_some_path(&self) -> bool {
+        !self.unknown && self.must.is_empty()
     }
 
     pub fn may_hold(&self, key: &str) -> Option<Mode> {

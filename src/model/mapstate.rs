@@ -1693,6 +1693,16 @@ impl<'a> Analyzer<'a> {
                 is_range = true;
                 if let Some(r) = c.child_by_field_name("right") {
                     self.expr(r, &mut st, Ctx::Read);
+                    // Ranging over a channel until it is closed waits for
+                    // the senders: what follows the loop is synchronised.
+                    if self.report
+                        && matches!(
+                            self.expr_type(r).as_ref().map(|t| self.resolve(t)),
+                            Some(Ty::Chan)
+                        )
+                    {
+                        self.facts.sync_points.push((self.ctx, node.end_byte()));
+                    }
                 }
                 range_left = c
                     .child_by_field_name("left")
@@ -2000,9 +2010,29 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// A read of a map the model knows (for the concurrency rules).
+    /// A read of the contents of a map the model knows (for the
+    /// concurrency rules): indexing it, ranging over it, its `len`. Copying
+    /// the map value elsewhere is not a read of its contents.
     fn record_read(&mut self, st: &State, node: Node<'_>) {
         if !self.report {
+            return;
+        }
+        let Some(parent) = node.parent() else { return };
+        let contents = match parent.kind() {
+            "index_expression" => parent.child_by_field_name("operand") == Some(node),
+            "range_clause" => parent.child_by_field_name("right") == Some(node),
+            "argument_list" => parent
+                .parent()
+                .and_then(|c| c.child_by_field_name("function"))
+                .is_some_and(|f| {
+                    matches!(
+                        self.text(f),
+                        "len" | "maps.Keys" | "maps.Values" | "maps.Clone" | "maps.Copy"
+                    )
+                }),
+            _ => false,
+        };
+        if !contents {
             return;
         }
         let (target, is_map) = self.target_of(node);

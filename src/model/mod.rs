@@ -286,37 +286,49 @@ impl Package {
         None
     }
 
-    /// The mutex fields of a struct type, as they are named from a value of
-    /// it: `mu` for `mu sync.Mutex`, `Mutex` for an embedded one, and the
-    /// mutexes promoted from embedded structs.
+    /// The mutex fields a struct type declares itself, as they are named
+    /// from a value of it: `mu` for `mu sync.Mutex`, `Mutex` for an embedded
+    /// one. (A mutex promoted from an embedded struct guards that struct's
+    /// fields.)
     pub fn mutex_fields(&self, type_name: &str) -> Vec<String> {
-        let mut out = Vec::new();
         let Some(fields) = self
             .types
             .get(type_name)
             .and_then(|d| self.struct_fields(&d.ty))
         else {
-            return out;
+            return Vec::new();
         };
-        for f in fields {
-            let ty = match &f.ty {
-                Ty::Pointer(t) if f.embedded => t.as_ref(),
-                t => t,
-            };
-            if ty.is_mutex() {
-                out.push(f.name.clone());
-            } else if f.embedded
-                && let Some(inner) = self.struct_fields(ty)
-            {
-                out.extend(
-                    inner
-                        .iter()
-                        .filter(|g| g.ty.is_mutex())
-                        .map(|g| g.name.clone()),
-                );
-            }
-        }
-        out
+        fields
+            .iter()
+            .filter(|f| match &f.ty {
+                Ty::Pointer(t) if f.embedded => t.is_mutex(),
+                t => t.is_mutex(),
+            })
+            .map(|f| f.name.clone())
+            .collect()
+    }
+
+    /// Does the comment on mutex field `mu` of `type_name` say it guards
+    /// other fields and not `field`? (`// mu protects a and b`.)
+    pub fn mutex_doc_excludes(&self, type_name: &str, mu: &str, field: &str) -> bool {
+        let Some(fields) = self
+            .types
+            .get(type_name)
+            .and_then(|d| self.struct_fields(&d.ty))
+        else {
+            return false;
+        };
+        let Some(doc) = fields.iter().find(|f| f.name == mu).map(|f| f.doc.as_str()) else {
+            return false;
+        };
+        let words: HashSet<&str> = doc
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let names_other = fields
+            .iter()
+            .any(|f| f.name != mu && f.name != field && words.contains(f.name.as_str()));
+        names_other && !words.contains(field)
     }
 
     fn find_nil_globals(&self) -> HashSet<String> {

@@ -18,6 +18,8 @@ pub enum Ty {
     RWMutex,
     /// `sync.Map`: safe for concurrent use, not a Go map.
     SyncMap,
+    /// A channel type.
+    Chan,
     /// Anything else: builtin scalars, other packages' types, interfaces,
     /// type parameters.
     Other,
@@ -29,6 +31,8 @@ pub struct Field {
     pub ty: Ty,
     pub embedded: bool,
     pub span: Span,
+    /// Comments on the lines above the field and at the end of its line.
+    pub doc: String,
 }
 
 impl Ty {
@@ -56,6 +60,7 @@ impl Ty {
             "pointer_type" => Ty::Pointer(Box::new(sub(node.named_child(0)))),
             "slice_type" => Ty::Slice(Box::new(sub(node.child_by_field_name("element")))),
             "parenthesized_type" => sub(node.named_child(0)),
+            "channel_type" => Ty::Chan,
             "struct_type" => Ty::Struct(struct_fields(node, src, depth)),
             "qualified_type" => {
                 let pkg = node.child_by_field_name("package").map(text);
@@ -90,6 +95,7 @@ fn struct_fields(node: Node<'_>, src: &str, depth: usize) -> Vec<Field> {
             continue;
         };
         let mut ty = Ty::from_node_depth(ty_node, src, depth + 1);
+        let doc = field_doc(decl, src);
         let mut names = Vec::new();
         let mut c = decl.walk();
         for n in decl.children_by_field_name("name", &mut c) {
@@ -110,6 +116,7 @@ fn struct_fields(node: Node<'_>, src: &str, depth: usize) -> Vec<Field> {
                     ty,
                     embedded: true,
                     span: Span::of(decl),
+                    doc,
                 });
             }
         } else {
@@ -119,11 +126,35 @@ fn struct_fields(node: Node<'_>, src: &str, depth: usize) -> Vec<Field> {
                     ty: ty.clone(),
                     embedded: false,
                     span: Span::of(n),
+                    doc: doc.clone(),
                 });
             }
         }
     }
     fields
+}
+
+/// The comment lines right above a field declaration and the comment at
+/// the end of its line.
+fn field_doc(decl: Node<'_>, src: &str) -> String {
+    let mut doc = String::new();
+    let mut cur = decl.prev_sibling();
+    let mut line = decl.start_position().row;
+    while let Some(c) = cur {
+        if c.kind() != "comment" || c.end_position().row + 1 < line {
+            break;
+        }
+        doc.insert_str(0, &src[c.byte_range()]);
+        line = c.start_position().row;
+        cur = c.prev_sibling();
+    }
+    if let Some(n) = decl.next_sibling()
+        && n.kind() == "comment"
+        && n.start_position().row == decl.end_position().row
+    {
+        doc.push_str(&src[n.byte_range()]);
+    }
+    doc
 }
 
 fn embedded_name(ty_node: Node<'_>, src: &str) -> Option<String> {
