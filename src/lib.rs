@@ -359,6 +359,7 @@ pub fn run_rules(pkg: &Package, opts: &Options) -> Vec<Finding> {
     let all: Vec<model::facts::FileFacts> = (0..pkg.files.len())
         .map(|fi| model::mapstate::analyze_file(pkg, fi))
         .collect();
+    let conc = model::concurrency::Concurrency::build(pkg, &all);
     let mut out = Vec::new();
     for (fi, file) in pkg.files.iter().enumerate() {
         if !file.report {
@@ -369,6 +370,7 @@ pub fn run_rules(pkg: &Package, opts: &Options) -> Vec<Finding> {
             file: fi,
             facts: &all[fi],
             all: &all,
+            conc: &conc,
         };
         let mut diags = Vec::new();
         for rule in rules::all() {

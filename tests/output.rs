@@ -26,10 +26,19 @@ fn snapshot(name: &str, actual: &str) {
             path.display()
         )
     });
-    assert_eq!(
-        expected, actual,
-        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)"
-    );
+    if expected != actual {
+        let at = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "snapshot {name} differs at line {} (UPDATE_SNAPSHOTS=1 to accept)\n  expected: {:?}\n  actual:   {:?}",
+            at + 1,
+            expected.lines().nth(at).unwrap_or("<end>"),
+            actual.lines().nth(at).unwrap_or("<end>")
+        );
+    }
 }
 
 fn stable_sarif(report: &mapvet::Report) -> String {

@@ -155,6 +155,11 @@ pub struct FileFacts {
     pub go_calls: Vec<(String, Span, bool)>,
     /// `return v` of a local variable, by context.
     pub returns: Vec<(CtxId, VarId)>,
+    /// A context referring to a variable declared in an enclosing one:
+    /// (context, variable, byte offset of the reference).
+    pub captures: Vec<(CtxId, VarId, usize)>,
+    /// Variables whose address is taken (`&v`, `&v.f`).
+    pub addr_taken: Vec<VarId>,
     /// Mutex fields of this package's struct types locked somewhere:
     /// (type name, field name).
     pub locked_fields: Vec<(String, String)>,

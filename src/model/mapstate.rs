@@ -1227,6 +1227,9 @@ impl<'a> Analyzer<'a> {
         for (i, l) in left.iter().enumerate() {
             panics |= self.write_target(*l, st);
             let lk = strip_parens(*l).kind();
+            if lk == "identifier" {
+                self.note_ref(strip_parens(*l));
+            }
             if plain && matches!(lk, "identifier" | "selector_expression") {
                 let (_, is_map) = self.target_of(*l);
                 let rhs_map = paired && self.is_map_value(right[i]);
@@ -1928,6 +1931,7 @@ impl<'a> Analyzer<'a> {
     fn expr_inner(&mut self, node: Node<'_>, st: &mut State, ctx: Ctx) {
         match node.kind() {
             "identifier" => {
+                self.note_ref(node);
                 self.record_read(st, node);
                 if ctx == Ctx::Bare
                     && let Some((p, _)) = self.path_of(node)
@@ -1963,6 +1967,11 @@ impl<'a> Analyzer<'a> {
                 }
                 if let Some(o) = node.child_by_field_name("operand") {
                     if op == "&" {
+                        if self.report
+                            && let Some(id) = root_ident(o, self.src).and_then(|r| self.lookup(r))
+                        {
+                            self.facts.addr_taken.push(id);
+                        }
                         if let Some((p, _)) = self.path_of(o) {
                             st.clear(&p);
                         }
@@ -2007,6 +2016,18 @@ impl<'a> Analyzer<'a> {
                     self.expr(c, st, Ctx::Bare);
                 }
             }
+        }
+    }
+
+    /// A reference to a variable of an enclosing context (a capture).
+    fn note_ref(&mut self, node: Node<'_>) {
+        if !self.report {
+            return;
+        }
+        if let Some(id) = self.lookup(self.text(node))
+            && self.facts.vars[id as usize].ctx != self.ctx
+        {
+            self.facts.captures.push((self.ctx, id, node.start_byte()));
         }
     }
 

@@ -6,6 +6,7 @@
 //! methods with their receivers. Per function: what each map-typed name holds
 //! as the code runs ([`mapstate`]).
 
+pub mod concurrency;
 pub mod facts;
 pub mod locks;
 pub mod mapstate;

@@ -2,6 +2,7 @@
 //! the semantic model; its id, severity and docs come from `rules/<id>.md`,
 //! from which `build.rs` generates the registry below.
 
+mod deferred_map_mutation;
 mod nil_map_write;
 mod unguarded_map_write;
 
@@ -18,6 +19,8 @@ pub struct RuleContext<'a> {
     pub facts: &'a FileFacts,
     /// Facts of every file of the package, by file index.
     pub all: &'a [FileFacts],
+    /// Package-wide concurrency facts derived from `all`.
+    pub conc: &'a crate::model::concurrency::Concurrency,
 }
 
 impl RuleContext<'_> {

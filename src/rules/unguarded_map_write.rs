@@ -10,12 +10,12 @@ use super::RuleContext;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::facts::{CtxKind, FileFacts, MapAccess, Target};
 use crate::model::locks::Mode;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 const ID: &str = "unguarded-map-write";
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
-    let guarded = GuardedStructs::new(cx);
+    let guarded = GuardedStructs;
     // Functions started with `go`, and whether some start may run twice.
     let mut go_started: HashMap<&str, bool> = HashMap::new();
     for (n, _, repeatable) in cx.all.iter().flat_map(|f| f.go_calls.iter()) {
@@ -215,55 +215,11 @@ fn same_goroutine(f: &FileFacts, a: usize, b: usize) -> bool {
     root(a) == root(b)
 }
 
-/// Shape 2: struct types holding a mutex, and which of their map fields it
-/// guards.
-struct GuardedStructs<'a> {
-    /// (type, field) -> an access under the lock (file, span, lock text).
-    evidence: HashMap<(String, String), (usize, Span, String)>,
-    /// Types whose mutex is locked somewhere in the package.
-    locked_types: HashSet<&'a str>,
-    /// Methods entered with the lock held: (type, method).
-    entry_held: HashSet<(String, String)>,
-}
+/// Shape 2: a map field of a struct whose mutex guards it, written through
+/// the receiver of one of its methods.
+struct GuardedStructs;
 
-impl<'a> GuardedStructs<'a> {
-    fn new(cx: &'a RuleContext<'_>) -> Self {
-        let mut evidence = HashMap::new();
-        for (fi, f) in cx.all.iter().enumerate() {
-            for a in &f.accesses {
-                let Target::Field {
-                    base,
-                    type_name,
-                    field,
-                    ..
-                } = &a.target
-                else {
-                    continue;
-                };
-                let mus = cx.pkg.mutex_fields(type_name);
-                // Held on some path around the access shows intent too.
-                if let Some(mu) = mus
-                    .iter()
-                    .find(|mu| a.locks.may.contains_key(&format!("{base}.{mu}")))
-                {
-                    evidence
-                        .entry((type_name.clone(), field.clone()))
-                        .or_insert((fi, a.span, format!("{base}.{mu}")));
-                }
-            }
-        }
-        let locked_types = cx
-            .all
-            .iter()
-            .flat_map(|f| f.locked_fields.iter().map(|(t, _)| t.as_str()))
-            .collect();
-        GuardedStructs {
-            evidence,
-            locked_types,
-            entry_held: entry_held(cx),
-        }
-    }
-
+impl GuardedStructs {
     fn check(&self, cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnostic> {
         let Target::Field {
             base,
@@ -278,12 +234,8 @@ impl<'a> GuardedStructs<'a> {
         if w.owned || w.locks.unknown {
             return None;
         }
-        let mus: Vec<String> = cx
-            .pkg
-            .mutex_fields(type_name)
-            .into_iter()
-            .filter(|mu| !cx.pkg.mutex_doc_excludes(type_name, mu, field))
-            .collect();
+        let conc = cx.conc;
+        let mus = conc.guards(cx.pkg, type_name, field);
         if mus.is_empty() {
             return None;
         }
@@ -299,7 +251,8 @@ impl<'a> GuardedStructs<'a> {
         let in_goroutine = f.concurrent_within(w.ctx, usize::MAX).is_some();
         if !in_goroutine {
             let method = func.name.clone().unwrap_or_default();
-            if func.caller_holds_lock || self.entry_held.contains(&(type_name.clone(), method)) {
+            if func.caller_holds_lock || conc.entered_locked.contains(&(type_name.clone(), method))
+            {
                 return None;
             }
         }
@@ -312,12 +265,7 @@ impl<'a> GuardedStructs<'a> {
         if held.contains(&Mode::Write) {
             return None;
         }
-        let evidence = self.evidence.get(&(type_name.clone(), field.clone()));
-        if evidence.is_none() && self.locked_types.contains(type_name.as_str()) {
-            // The mutex is used, but never around this map: it guards
-            // something else.
-            return None;
-        }
+        let evidence = conc.guard_evidence.get(&(type_name.clone(), field.clone()));
         let name = text(cx, w.map_span);
         let lock = &keys[0];
         let mut d = if !held.is_empty() {
@@ -339,98 +287,4 @@ impl<'a> GuardedStructs<'a> {
         }
         Some(d)
     }
-}
-
-/// Unexported methods every call site of which holds the receiver's lock
-/// (or calls on a value the caller just created), and methods whose name or
-/// doc says the caller holds it. A greatest fixpoint: a call from a method
-/// that is itself entered with the lock held counts as held.
-fn entry_held(cx: &RuleContext<'_>) -> HashSet<(String, String)> {
-    // Methods by (type, name), and which types declare each method name.
-    let mut owners: HashMap<&str, Vec<&str>> = HashMap::new();
-    for m in &cx.pkg.funcs {
-        if let Some(r) = &m.receiver {
-            owners
-                .entry(m.name.as_str())
-                .or_default()
-                .push(r.type_name.as_str());
-        }
-    }
-    struct Site {
-        held: bool,
-        caller: Option<(String, String)>,
-        in_test: bool,
-    }
-    let mut sites: HashMap<(String, String), Vec<Site>> = HashMap::new();
-    for (fi, f) in cx.all.iter().enumerate() {
-        let in_test = cx.pkg.files[fi].source.display.ends_with("_test.go");
-        for c in &f.calls {
-            let ty = match &c.type_name {
-                Some(t) => t.clone(),
-                None => match owners.get(c.name.as_str()) {
-                    Some(ts) if ts.len() == 1 => ts[0].to_string(),
-                    _ => continue,
-                },
-            };
-            let mus = cx.pkg.mutex_fields(&ty);
-            if mus.is_empty() {
-                continue;
-            }
-            let held = c.owned
-                || mus
-                    .iter()
-                    .any(|mu| c.locks.must.get(&format!("{}.{mu}", c.base)) == Some(&Mode::Write));
-            let func = f.func_of(c.ctx);
-            let caller = if f.concurrent_within(c.ctx, usize::MAX).is_none() {
-                func.type_name.clone().zip(func.name.clone())
-            } else {
-                None
-            };
-            sites.entry((ty, c.name.clone())).or_default().push(Site {
-                held,
-                caller,
-                in_test,
-            });
-        }
-    }
-    // Tests call internals directly, single-threaded: their call sites do not
-    // count against a lock discipline the package itself keeps.
-    for s in sites.values_mut() {
-        if s.iter().any(|s| !s.in_test) {
-            s.retain(|s| !s.in_test);
-        }
-    }
-    let mut held: HashSet<(String, String)> = HashSet::new();
-    for m in &cx.pkg.funcs {
-        let Some(r) = &m.receiver else { continue };
-        let key = (r.type_name.clone(), m.name.clone());
-        if !crate::model::is_exported(&m.name) && sites.get(&key).is_some_and(|s| !s.is_empty()) {
-            held.insert(key);
-        }
-    }
-    // Methods whose own doc or name says the caller holds the lock.
-    let declared: HashSet<(String, String)> = cx
-        .all
-        .iter()
-        .flat_map(|f| f.ctxs.iter())
-        .filter(|c| c.kind == CtxKind::Func && c.caller_holds_lock)
-        .filter_map(|c| c.type_name.clone().zip(c.name.clone()))
-        .collect();
-    loop {
-        let before = held.len();
-        let snapshot = held.clone();
-        held.retain(|k| {
-            sites[k].iter().all(|s| {
-                s.held
-                    || s.caller
-                        .as_ref()
-                        .is_some_and(|c| snapshot.contains(c) || declared.contains(c))
-            })
-        });
-        if held.len() == before {
-            break;
-        }
-    }
-    held.extend(declared);
-    held
 }
