@@ -107,6 +107,7 @@ fn entered_locked(pkg: &Package, files: &[FileFacts]) -> HashSet<(String, String
                 continue;
             }
             let held = c.owned
+                || c.event_loop
                 || mus
                     .iter()
                     .any(|mu| c.locks.must.get(&format!("{}.{mu}", c.base)) == Some(&Mode::Write));
@@ -134,7 +135,10 @@ fn entered_locked(pkg: &Package, files: &[FileFacts]) -> HashSet<(String, String
     for m in &pkg.funcs {
         let Some(r) = &m.receiver else { continue };
         let key = (r.type_name.clone(), m.name.clone());
-        if !super::is_exported(&m.name) && sites.get(&key).is_some_and(|s| !s.is_empty()) {
+        // Methods of an unexported type are out of other packages' reach
+        // too (but for interfaces): their call sites are all here.
+        let internal = !super::is_exported(&m.name) || !super::is_exported(&r.type_name);
+        if internal && sites.get(&key).is_some_and(|s| !s.is_empty()) {
             held.insert(key);
         }
     }

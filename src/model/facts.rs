@@ -126,6 +126,9 @@ pub struct MapAccess {
     pub in_loop: bool,
     /// The struct (or map) was created in this function and has not escaped.
     pub owned: bool,
+    /// Inside an event loop (a `select` receive case in a loop): the
+    /// goroutine running the loop owns the state it touches.
+    pub event_loop: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -139,7 +142,30 @@ pub struct MethodCall {
     pub ctx: CtxId,
     /// The receiver was created in this function and has not escaped.
     pub owned: bool,
+    /// Called from an event loop (see `MapAccess::event_loop`).
+    pub event_loop: bool,
     pub span: Span,
+}
+
+/// A `for ... range` over a map, and what its body does in iteration order.
+#[derive(Debug, Clone)]
+pub struct MapRange {
+    /// The `for` statement.
+    pub span: Span,
+    /// `for k, v := range m` up to the body.
+    pub head: Span,
+    pub map_span: Span,
+    /// Output written from the body (outside nested function literals):
+    /// the call or send, and what it is (`fmt.Println`, `a channel send`).
+    pub sinks: Vec<(Span, String)>,
+    /// `s = append(s, ...)` to a slice declared before the loop.
+    pub appends: Vec<(VarId, Span)>,
+    /// `s += ...` to a string declared before the loop.
+    pub concats: Vec<(VarId, Span)>,
+    /// The body ends in an unconditional `break` or `return`: at most one
+    /// element is visited.
+    pub runs_once: bool,
+    pub ctx: CtxId,
 }
 
 /// Facts for one file.
@@ -160,6 +186,8 @@ pub struct FileFacts {
     pub captures: Vec<(CtxId, VarId, usize)>,
     /// Variables whose address is taken (`&v`, `&v.f`).
     pub addr_taken: Vec<VarId>,
+    /// Ranges over maps.
+    pub map_ranges: Vec<MapRange>,
     /// Mutex fields of this package's struct types locked somewhere:
     /// (type name, field name).
     pub locked_fields: Vec<(String, String)>,

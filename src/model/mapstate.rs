@@ -13,7 +13,8 @@
 //! syntax errors — becomes unknown. Unknown never produces a finding.
 
 use super::facts::{
-    AccessKind, CtxId, CtxKind, FileFacts, FnCtx, MapAccess, MethodCall, Target, VarId, VarInfo,
+    AccessKind, CtxId, CtxKind, FileFacts, FnCtx, MapAccess, MapRange, MethodCall, Target, VarId,
+    VarInfo,
 };
 use super::locks::{Locks, Mode};
 use super::{Package, Ty, for_each_node, named_children};
@@ -115,6 +116,14 @@ impl State {
         self.vals.retain(|p, _| !p.starts_with(path));
         self.fresh.retain(|p, _| !p.starts_with(path));
         self.owned.retain(|p| !p.starts_with(path));
+    }
+
+    /// Forgets every place rooted at a local declared from `first` on.
+    fn forget_vars_from(&mut self, first: VarId) {
+        let keep = |p: &Path| !matches!(p.root, Root::Local(id) if id >= first);
+        self.vals.retain(|p, _| keep(p));
+        self.fresh.retain(|p, _| keep(p));
+        self.owned.retain(keep);
     }
 
     /// Forgets what is below `path`, keeping its own value: what a callee or
@@ -236,6 +245,8 @@ struct Analyzer<'a> {
     local_types: HashSet<String>,
     frames: Vec<Frame>,
     report: bool,
+    /// Inside a receive case of a `select` in a loop.
+    event_loop: usize,
     pending_label: Option<String>,
     work: usize,
     depth: usize,
@@ -333,6 +344,7 @@ fn analyze_function<'t>(
         local_types: HashSet::new(),
         frames: Vec::new(),
         report: true,
+        event_loop: 0,
         pending_label: None,
         work: 0,
         depth: 0,
@@ -419,20 +431,51 @@ fn doc_says_caller_holds_lock(func: Node<'_>, src: &str) -> bool {
         doc.insert_str(0, &src[c.byte_range()].to_lowercase());
         cur = c.prev_sibling();
     }
-    const PHRASES: &[&str] = &[
+    // "No lock held on entry", "Lock not held on entry".
+    const NEGATED: &[&str] = &[
+        "not held",
+        "no lock",
+        "not be held",
+        "must not",
+        "not hold",
+        "without hold",
+    ];
+    if NEGATED.iter().any(|p| doc.contains(p)) {
+        return false;
+    }
+    // Phrases that state the contract on their own.
+    const STRONG: &[&str] = &[
         "must hold",
+        "should hold",
+        "already hold",
         "must be held",
-        "must be locked",
+        "should be held",
+        "assumed to be held",
+        "held on entry",
+        "held by the caller",
         "must be called with",
         "with the lock held",
         "with the mutex held",
+        "while holding the",
         "locked by the caller",
         "requires the lock",
         "assumes the lock",
         "expects the lock",
     ];
-    PHRASES.iter().any(|p| doc.contains(p))
-        || (doc.contains("caller") && (doc.contains(" hold") || doc.contains(" held")))
+    // Phrases that only describe, unless the comment also speaks of the
+    // caller or of what the function assumes ("Assumes write lock is held").
+    const WEAK: &[&str] = &[
+        "is held",
+        "are held",
+        "lock held",
+        "locks held",
+        "hold the lock",
+    ];
+    const CONTRACT: &[&str] = &[
+        "assume", "caller", "entry", "must", "should", "expect", "require",
+    ];
+    STRONG.iter().any(|p| doc.contains(p))
+        || (WEAK.iter().any(|p| doc.contains(p)) && CONTRACT.iter().any(|p| doc.contains(p)))
         || (doc.contains("called with") && doc.contains(" held"))
 }
 
@@ -713,6 +756,24 @@ impl<'a> Analyzer<'a> {
                     _ => None,
                 }
             }
+            "call_expression" => {
+                let f = node.child_by_field_name("function")?;
+                match f.kind() {
+                    "identifier" if self.lookup(self.text(f)).is_none() => {
+                        self.pkg.result_of(None, self.text(f)).cloned()
+                    }
+                    "selector_expression" => {
+                        let recv = match self.expr_type(f.child_by_field_name("operand")?)? {
+                            Ty::Pointer(p) => *p,
+                            t => t,
+                        };
+                        let Ty::Named(t) = recv else { return None };
+                        let m = self.text(f.child_by_field_name("field")?);
+                        self.pkg.result_of(Some(&t), m).cloned()
+                    }
+                    _ => None,
+                }
+            }
             _ => None,
         }
     }
@@ -796,6 +857,7 @@ impl<'a> Analyzer<'a> {
             ctx: self.ctx,
             in_loop: self.loop_fn > 0,
             owned,
+            event_loop: self.event_loop > 0,
         });
     }
 
@@ -1388,6 +1450,12 @@ impl<'a> Analyzer<'a> {
                 let f = rhs.child_by_field_name("function")?;
                 let fname = self.text(f);
                 let args = rhs.child_by_field_name("arguments")?;
+                if matches!(
+                    fname,
+                    "fmt.Sprint" | "fmt.Sprintf" | "fmt.Sprintln" | "strings.Join"
+                ) {
+                    return Some(Ty::Named("string".into()));
+                }
                 if f.kind() == "identifier"
                     && self.lookup(fname).is_none()
                     && !matches!(fname, "make" | "new")
@@ -1454,6 +1522,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "composite_literal" => self.composite(st, path, rhs),
+            "interpreted_string_literal" | "raw_string_literal" => Some(Ty::Named("string".into())),
             "identifier" | "selector_expression" | "index_expression" => {
                 let (src_path, ty) = self.path_of(rhs)?;
                 if ty.as_ref().is_some_and(|t| self.pkg.is_map(t)) || ty.is_none() {
@@ -1612,7 +1681,41 @@ impl<'a> Analyzer<'a> {
             None => Some(else_st),
         };
         self.scopes.pop();
-        join(then_out, else_out)
+        let flag = cond.is_some_and(|c| self.is_flag(c));
+        let (t_locks, e_locks) = (
+            then_out.as_ref().map(|s| s.locks.clone()),
+            else_out.as_ref().map(|s| s.locks.clone()),
+        );
+        let mut out = join(then_out, else_out);
+        // `if !hasLock { mu.Lock(); defer mu.Unlock() }`: a flag selects the
+        // mode where the caller holds the lock; either way it is held after.
+        if flag && let (Some(o), Some(t), Some(e)) = (out.as_mut(), t_locks, e_locks) {
+            for (a, b) in [(&t, &e), (&e, &t)] {
+                for (k, m) in &a.must {
+                    if !b.must.contains_key(k) {
+                        o.locks.acquire(k, *m);
+                        if a.deferred.contains(k) {
+                            o.locks.deferred.insert(k.clone());
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A condition that is a plain boolean flag: `x`, `!x`, `s.locked`.
+    fn is_flag(&self, cond: Node<'_>) -> bool {
+        let c = strip_parens(cond);
+        match c.kind() {
+            "identifier" | "selector_expression" => true,
+            "unary_expression" if op_text(c, self.src) == "!" => {
+                c.child_by_field_name("operand").is_some_and(|o| {
+                    matches!(strip_parens(o).kind(), "identifier" | "selector_expression")
+                })
+            }
+            _ => false,
+        }
     }
 
     /// Narrows `st` to the branch where `cond` evaluated to `truth`.
@@ -1696,6 +1799,14 @@ impl<'a> Analyzer<'a> {
                 is_range = true;
                 if let Some(r) = c.child_by_field_name("right") {
                     self.expr(r, &mut st, Ctx::Read);
+                    if self.report
+                        && self
+                            .expr_type(r)
+                            .is_some_and(|t| self.pkg.is_map(&t) && !self.local_shadowed(&t))
+                    {
+                        let range = self.map_range(node, r);
+                        self.facts.map_ranges.push(range);
+                    }
                     // Ranging over a channel until it is closed waits for
                     // the senders: what follows the loop is synchronised.
                     if self.report
@@ -1736,7 +1847,12 @@ impl<'a> Analyzer<'a> {
             }
         }
         if !converged {
-            head = State::default();
+            // What the maps hold is not known at the head; which locks are
+            // held is (the locks' lattice is finite and joined above).
+            head = State {
+                locks: head.locks,
+                ..State::default()
+            };
         }
         self.report = outer_report;
         let (_, breaks) = self.loop_body(node, body, cond, update, range_left, &head, label);
@@ -1771,6 +1887,7 @@ impl<'a> Analyzer<'a> {
         head: &State,
         label: Option<String>,
     ) -> (Option<State>, Vec<State>) {
+        let first_var = self.facts.vars.len() as VarId;
         let mut st = head.clone();
         if let Some(c) = cond {
             self.expr(c, &mut st, Ctx::Read);
@@ -1807,7 +1924,16 @@ impl<'a> Analyzer<'a> {
         if let Some(u) = update {
             back = self.stmt(u, back);
         }
-        (back, frame.breaks)
+        // Variables declared in the body are out of scope at the loop head
+        // (and get new ids on the next pass): forget them.
+        let mut breaks = frame.breaks;
+        if let Some(b) = back.as_mut() {
+            b.forget_vars_from(first_var);
+        }
+        for b in &mut breaks {
+            b.forget_vars_from(first_var);
+        }
+        (back, breaks)
     }
 
     fn switch_stmt(
@@ -1852,6 +1978,11 @@ impl<'a> Analyzer<'a> {
         let mut carried: Option<State> = None;
         for case in &cases {
             let mut cs = st.clone();
+            let receives = case.child_by_field_name("communication").is_some_and(|c| {
+                c.kind() == "receive_statement" || self.text(c).trim_start().starts_with("<-")
+            });
+            let event_loop = receives && self.loop_fn > 0;
+            self.event_loop += usize::from(event_loop);
             self.scopes.push(HashMap::new());
             for a in &alias {
                 self.declare(*a, None);
@@ -1895,6 +2026,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             self.scopes.pop();
+            self.event_loop -= usize::from(event_loop);
             if falls {
                 carried = out;
             } else {
@@ -2019,7 +2151,185 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// What the body of `for ... range m` (over a map) does in iteration
+    /// order. Nested function literals are not looked into.
+    fn map_range(&self, node: Node<'_>, map: Node<'_>) -> MapRange {
+        let body = node.child_by_field_name("body");
+        let head = Span {
+            start: node.start_byte(),
+            end: body.map_or(node.end_byte(), |b| b.start_byte()),
+        };
+        let mut range = MapRange {
+            span: Span::of(node),
+            head,
+            map_span: Span::of(map),
+            sinks: Vec::new(),
+            appends: Vec::new(),
+            concats: Vec::new(),
+            runs_once: false,
+            ctx: self.ctx,
+        };
+        let Some(body) = body else { return range };
+        range.runs_once = named_children(body)
+            .flat_map(|l| {
+                if l.kind() == "statement_list" {
+                    named_children(l).collect()
+                } else {
+                    vec![l]
+                }
+            })
+            .filter(|s| s.kind() != "comment")
+            .last()
+            .is_some_and(|s| matches!(s.kind(), "break_statement" | "return_statement"));
+        let declared_before = |name: &str| {
+            self.lookup(name)
+                .filter(|id| self.facts.vars[*id as usize].span.start < node.start_byte())
+        };
+        // The loop's own variables: output to a per-entry channel or writer
+        // is not one stream in iteration order.
+        let loop_vars: Vec<&str> = named_children(node)
+            .find(|c| c.kind() == "range_clause")
+            .and_then(|c| c.child_by_field_name("left"))
+            .map(|l| named_children(l).map(|n| self.text(n)).collect())
+            .unwrap_or_default();
+        let per_entry = |target: Option<Node<'_>>| {
+            target
+                .and_then(|t| root_ident(t, self.src))
+                .is_some_and(|r| loop_vars.contains(&r))
+        };
+        let mut stack = vec![body];
+        while let Some(n) = stack.pop() {
+            match n.kind() {
+                // A function literal runs later, unless called right here.
+                "func_literal"
+                    if !n.parent().is_some_and(|p| {
+                        p.kind() == "call_expression"
+                            && p.child_by_field_name("function") == Some(n)
+                    }) =>
+                {
+                    continue;
+                }
+                "send_statement" if !per_entry(n.child_by_field_name("channel")) => {
+                    range.sinks.push((Span::of(n), "a channel send".into()))
+                }
+                "call_expression" => {
+                    if let Some((what, target)) = self.output_call(n)
+                        && !per_entry(target)
+                    {
+                        range.sinks.push((Span::of(n), what));
+                    }
+                }
+                "assignment_statement" => {
+                    let op = n
+                        .child_by_field_name("operator")
+                        .map_or("=", |o| self.text(o));
+                    let left: Vec<Node<'_>> = n
+                        .child_by_field_name("left")
+                        .map(|l| named_children(l).collect())
+                        .unwrap_or_default();
+                    let right: Vec<Node<'_>> = n
+                        .child_by_field_name("right")
+                        .map(|r| named_children(r).collect())
+                        .unwrap_or_default();
+                    if let ([l], [r]) = (left.as_slice(), right.as_slice())
+                        && l.kind() == "identifier"
+                        && let Some(id) = declared_before(self.text(*l))
+                    {
+                        let name = self.text(*l);
+                        let r = strip_parens(*r);
+                        let is_append = r.kind() == "call_expression"
+                            && r.child_by_field_name("function")
+                                .is_some_and(|f| self.text(f) == "append")
+                            && r.child_by_field_name("arguments")
+                                .and_then(|a| a.named_child(0))
+                                .is_some_and(|a| self.text(a) == name);
+                        let is_string =
+                            matches!(self.var_ty(id), Some(Ty::Named(ref t)) if t == "string");
+                        let self_concat = r.kind() == "binary_expression"
+                            && r.child_by_field_name("left")
+                                .is_some_and(|a| self.text(a) == name)
+                            && r.child_by_field_name("operator")
+                                .is_some_and(|o| self.text(o) == "+");
+                        if op == "=" && is_append {
+                            range.appends.push((id, Span::of(n)));
+                        } else if is_string && (op == "+=" || (op == "=" && self_concat)) {
+                            range.concats.push((id, Span::of(n)));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let mut c = n.walk();
+            let children: Vec<Node<'_>> = n.named_children(&mut c).collect();
+            stack.extend(children.into_iter().rev());
+        }
+        range.sinks.sort();
+        range
+    }
+
+    /// A call that writes output: `fmt.Print*`, `fmt.Fprint*`, `log.*`,
+    /// `io.WriteString`, and `Write`/`WriteString`/`WriteByte`/`WriteRune`/
+    /// `Encode`/`Print*`/`Log*` methods on values whose type is not one this
+    /// package declares (writers, encoders, hashes, loggers, `testing.T`).
+    fn output_call<'n>(&self, call: Node<'n>) -> Option<(String, Option<Node<'n>>)> {
+        let f = call.child_by_field_name("function")?;
+        if f.kind() != "selector_expression" {
+            return None;
+        }
+        let o = f.child_by_field_name("operand")?;
+        let m = self.text(f.child_by_field_name("field")?);
+        let name = self.text(o);
+        let qualifier = o.kind() == "identifier"
+            && self.lookup(name).is_none()
+            && !self.pkg.vars.contains_key(name);
+        let text = self.text(f).to_string();
+        if qualifier {
+            // `log.Fatal*` and `log.Panic*` end the loop: one message at most.
+            let out = match name {
+                "fmt" => matches!(
+                    m,
+                    "Print" | "Printf" | "Println" | "Fprint" | "Fprintf" | "Fprintln"
+                ),
+                "log" => m.starts_with("Print"),
+                "io" => m == "WriteString",
+                _ => false,
+            };
+            // The writer of `fmt.Fprint*` and `io.WriteString`.
+            let target = (m.starts_with("Fprint") || m == "WriteString")
+                .then(|| {
+                    call.child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                })
+                .flatten();
+            return out.then_some((text, target));
+        }
+        let writer_method = matches!(
+            m,
+            "Write"
+                | "WriteString"
+                | "WriteByte"
+                | "WriteRune"
+                | "Encode"
+                | "Print"
+                | "Printf"
+                | "Println"
+                | "Log"
+                | "Logf"
+        );
+        if !writer_method {
+            return None;
+        }
+        // A type of this package may give these names any meaning.
+        let own_type = self.expr_type(o).is_some_and(|t| match t {
+            Ty::Pointer(p) => matches!(*p, Ty::Named(_)),
+            Ty::Named(_) => true,
+            _ => false,
+        });
+        (!own_type).then_some((text, Some(o)))
+    }
+
     /// A reference to a variable of an enclosing context (a capture).
+
     fn note_ref(&mut self, node: Node<'_>) {
         if !self.report {
             return;
@@ -2130,14 +2440,20 @@ impl<'a> Analyzer<'a> {
                         locks: st.locks.clone(),
                         ctx: self.ctx,
                         owned: self.owned(st, o),
+                        event_loop: self.event_loop > 0,
                         span: Span::of(node),
                     });
                 }
                 // A method may change its receiver (pointer receivers), and
-                // through it anything the receiver holds.
+                // through it anything the receiver holds; the receiver stays
+                // unseen by others.
                 if let Some(o) = f.child_by_field_name("operand") {
                     if let Some((p, _)) = self.path_of(o) {
+                        let owned = st.owned.contains(&p);
                         st.escape(&p);
+                        if owned {
+                            st.owned.insert(p);
+                        }
                     }
                     self.expr(o, st, Ctx::Read);
                 }

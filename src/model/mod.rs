@@ -66,6 +66,8 @@ pub struct Receiver {
 pub struct FuncDecl {
     pub name: String,
     pub receiver: Option<Receiver>,
+    /// Result types, in order (one per name for named results).
+    pub results: Vec<Ty>,
     pub file: usize,
     /// The whole `function_declaration` / `method_declaration` node.
     pub span: Span,
@@ -322,6 +324,15 @@ impl Package {
         let Some(doc) = fields.iter().find(|f| f.name == mu).map(|f| f.doc.as_str()) else {
             return false;
         };
+        // "fields below are protected by usageMu", "the following...":
+        // a comment about the fields that follow, not a list.
+        let lower = doc.to_lowercase();
+        if ["following", "fields", "below", "protected by", "guarded by"]
+            .iter()
+            .any(|p| lower.contains(p))
+        {
+            return false;
+        }
         let words: HashSet<&str> = doc
             .split(|c: char| !(c.is_alphanumeric() || c == '_'))
             .filter(|w| !w.is_empty())
@@ -364,6 +375,20 @@ impl Package {
             .filter(|c| !touched.contains(*c))
             .map(str::to_string)
             .collect()
+    }
+
+    /// The first result type of a function of this package, or of method
+    /// `name` of type `recv_type` when given.
+    pub fn result_of(&self, recv_type: Option<&str>, name: &str) -> Option<&Ty> {
+        let mut found = self.funcs.iter().filter(|f| {
+            f.name == name && f.receiver.as_ref().map(|r| r.type_name.as_str()) == recv_type
+        });
+        let f = found.next()?;
+        // Declared twice (build tags) with different results: unknown.
+        if found.any(|g| g.results != f.results) {
+            return None;
+        }
+        f.results.first()
     }
 
     pub fn func_at(&self, file: usize, span: Span) -> Option<&FuncDecl> {
@@ -512,9 +537,25 @@ fn func_decl(decl: Node<'_>, src: &str, file: usize) -> Option<FuncDecl> {
             pointer,
         })
     });
+    let results = match decl.child_by_field_name("result") {
+        Some(r) if r.kind() == "parameter_list" => named_children(r)
+            .filter(|p| p.kind() == "parameter_declaration")
+            .flat_map(|p| {
+                let ty = p
+                    .child_by_field_name("type")
+                    .map_or(Ty::Other, |t| Ty::from_node(t, src));
+                let mut c = p.walk();
+                let n = p.children_by_field_name("name", &mut c).count().max(1);
+                std::iter::repeat_n(ty, n)
+            })
+            .collect(),
+        Some(r) => vec![Ty::from_node(r, src)],
+        None => Vec::new(),
+    };
     Some(FuncDecl {
         name,
         receiver,
+        results,
         file,
         span: Span::of(decl),
     })

@@ -20,6 +20,9 @@ pub enum Ty {
     SyncMap,
     /// A channel type.
     Chan,
+    /// A named type of another package, as written: `strings.Builder`.
+    /// (Pointers to it are `Pointer(Ext)`.)
+    Ext(String),
     /// Anything else: builtin scalars, other packages' types, interfaces,
     /// type parameters.
     Other,
@@ -69,6 +72,7 @@ impl Ty {
                     (Some("sync"), Some("Mutex")) => Ty::Mutex,
                     (Some("sync"), Some("RWMutex")) => Ty::RWMutex,
                     (Some("sync"), Some("Map")) => Ty::SyncMap,
+                    (Some(p), Some(n)) => Ty::Ext(format!("{p}.{n}")),
                     _ => Ty::Other,
                 }
             }

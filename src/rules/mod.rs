@@ -5,6 +5,7 @@
 mod deferred_map_mutation;
 mod nil_map_write;
 mod unguarded_map_write;
+mod unsorted_map_range;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Package;

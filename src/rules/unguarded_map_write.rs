@@ -56,6 +56,12 @@ fn captured_by_goroutine(cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnost
     }
     let decl_ctx = f.var(v).ctx;
     let g = f.concurrent_within(w.ctx, decl_ctx)?;
+    // Handlers are the package-level shape's evidence; a local map captured
+    // by a handler literal runs as often as requests come, which the code
+    // around it (tests sending one request at a time) may serialise.
+    if g.kind == CtxKind::Handler {
+        return None;
+    }
     let g_id = f.ctxs.iter().position(|c| std::ptr::eq(c, g))?;
     let name = text(cx, w.map_span);
     let mut d = Diagnostic::new(
@@ -231,7 +237,7 @@ impl GuardedStructs {
             return None;
         };
         let f = cx.facts;
-        if w.owned || w.locks.unknown {
+        if w.owned || w.event_loop || w.locks.unknown {
             return None;
         }
         let conc = cx.conc;
@@ -267,7 +273,11 @@ impl GuardedStructs {
         }
         let evidence = conc.guard_evidence.get(&(type_name.clone(), field.clone()));
         let name = text(cx, w.map_span);
-        let lock = &keys[0];
+        // Name the mutex the map is used under elsewhere, when known.
+        let lock = evidence
+            .and_then(|(_, _, by)| by.rsplit_once('.'))
+            .and_then(|(_, mu)| keys.iter().find(|k| k.ends_with(&format!(".{mu}"))))
+            .unwrap_or(&keys[0]);
         let mut d = if !held.is_empty() {
             let rlocked = keys
                 .iter()
@@ -280,10 +290,20 @@ impl GuardedStructs {
                 "lock {lock} around the write ({lock}.Lock(); defer {lock}.Unlock()), or use a sync.Map where the access pattern fits"
             ))
         };
-        if let Some((fi, span, by)) = evidence
-            && *fi == cx.file
-        {
-            d = d.label(*span, format!("guarded by {by} here"));
+        match evidence {
+            Some((fi, span, by)) if *fi == cx.file => {
+                d = d.label(*span, format!("guarded by {by} here"))
+            }
+            Some((fi, span, by)) => {
+                let src = &cx.pkg.files[*fi].source;
+                let p = src.position(span.start);
+                let help = d.help.take().unwrap_or_default();
+                d = d.help(format!(
+                    "{help} ({name} is accessed under {by} at {}:{})",
+                    src.display, p.line
+                ));
+            }
+            None => {}
         }
         Some(d)
     }
