@@ -2329,7 +2329,6 @@ impl<'a> Analyzer<'a> {
     }
 
     /// A reference to a variable of an enclosing context (a capture).
-
     fn note_ref(&mut self, node: Node<'_>) {
         if !self.report {
             return;
