@@ -24,6 +24,22 @@ pub struct VarInfo {
     pub ctx: CtxId,
     /// Loops around the declaration (counting enclosing functions' loops).
     pub loop_depth: usize,
+    /// The variable holds a copy of a struct value made at its declaration.
+    pub copy_of: Option<CopySource>,
+}
+
+/// Where a struct-valued variable's copy comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopySource {
+    /// The value variable of a `range` over a slice, array or map of
+    /// structs: the container expression.
+    Range(Span),
+    /// `v := m[k]` or `v := s[i]`: the index expression.
+    Index(Span),
+    /// `b := a` of another variable.
+    Var(VarId),
+    /// `b := *p`.
+    Deref(VarId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,8 +13,8 @@
 //! syntax errors — becomes unknown. Unknown never produces a finding.
 
 use super::facts::{
-    AccessKind, CtxId, CtxKind, FileFacts, FnCtx, MapAccess, MapRange, MethodCall, Target, VarId,
-    VarInfo,
+    AccessKind, CopySource, CtxId, CtxKind, FileFacts, FnCtx, MapAccess, MapRange, MethodCall,
+    Target, VarId, VarInfo,
 };
 use super::locks::{Locks, Mode};
 use super::{Package, Ty, for_each_node, named_children};
@@ -615,6 +615,7 @@ impl<'a> Analyzer<'a> {
             param: false,
             ctx: self.ctx,
             loop_depth: self.loop_total,
+            copy_of: None,
         });
         self.scopes.last_mut().unwrap().insert(name.to_string(), id);
         Some(id)
@@ -1094,6 +1095,14 @@ impl<'a> Analyzer<'a> {
                     };
                     for e in exprs {
                         let e = strip_parens(e);
+                        // `return v` and `return &v`.
+                        let e = if e.kind() == "unary_expression" && op_text(e, self.src) == "&" {
+                            e.child_by_field_name("operand")
+                                .map(strip_parens)
+                                .unwrap_or(e)
+                        } else {
+                            e
+                        };
                         if self.report
                             && e.kind() == "identifier"
                             && let Some(id) = self.lookup(self.text(e))
@@ -1189,6 +1198,11 @@ impl<'a> Analyzer<'a> {
                     if ty.is_none() {
                         self.facts.vars[id as usize].ty = inferred;
                     }
+                    if let Some((src, t)) = self.copy_source(*v) {
+                        let var = &mut self.facts.vars[id as usize];
+                        var.copy_of = Some(src);
+                        var.ty.get_or_insert(t);
+                    }
                 }
                 None => {
                     if let Some(ty) = &ty {
@@ -1261,6 +1275,24 @@ impl<'a> Analyzer<'a> {
                 if existing.is_none() {
                     self.facts.vars[id as usize].ty = inferred;
                 }
+            }
+            // `v := m[k]`, `v, ok := m[k]`, `b := a`, `b := *p`: a struct copy.
+            let rhs = if paired {
+                Some(right[i])
+            } else if i == 0
+                && right.len() == 1
+                && strip_parens(right[0]).kind() == "index_expression"
+            {
+                Some(right[0])
+            } else {
+                None
+            };
+            if existing.is_none()
+                && let Some((src, ty)) = rhs.and_then(|r| self.copy_source(r))
+            {
+                let v = &mut self.facts.vars[id as usize];
+                v.copy_of = Some(src);
+                v.ty = Some(ty);
             }
         }
     }
@@ -1374,6 +1406,37 @@ impl<'a> Analyzer<'a> {
             }
         }
         false
+    }
+
+    /// A struct value copied by evaluating `rhs`: where from, and its type.
+    fn copy_source(&self, rhs: Node<'_>) -> Option<(CopySource, Ty)> {
+        let rhs = strip_parens(rhs);
+        let value_struct = |t: &Ty| !matches!(t, Ty::Pointer(_)) && self.struct_name(t).is_some();
+        match rhs.kind() {
+            "identifier" => {
+                let id = self.lookup(self.text(rhs))?;
+                let t = self.var_ty(id)?;
+                value_struct(&t).then_some((CopySource::Var(id), t))
+            }
+            "unary_expression" if op_text(rhs, self.src) == "*" => {
+                let o = strip_parens(rhs.child_by_field_name("operand")?);
+                if o.kind() != "identifier" {
+                    return None;
+                }
+                let id = self.lookup(self.text(o))?;
+                match self.var_ty(id)? {
+                    Ty::Pointer(inner) if value_struct(&inner) => {
+                        Some((CopySource::Deref(id), *inner))
+                    }
+                    _ => None,
+                }
+            }
+            "index_expression" => {
+                let t = self.expr_type(rhs)?;
+                value_struct(&t).then_some((CopySource::Index(Span::of(rhs)), t))
+            }
+            _ => None,
+        }
     }
 
     /// `make(map...)` or a map literal.
@@ -1894,11 +1957,31 @@ impl<'a> Analyzer<'a> {
             self.refine(c, true, &mut st);
         }
         self.scopes.push(HashMap::new());
+        // The element type of the ranged container, when its elements are
+        // struct values (copied into the value variable).
+        let right = named_children(_node)
+            .find(|c| c.kind() == "range_clause")
+            .and_then(|c| c.child_by_field_name("right"));
+        let elem = right.and_then(
+            |r| match self.expr_type(r).map(|t| self.resolve(&t).clone()) {
+                Some(Ty::Slice(e) | Ty::Map(e)) => Some(*e),
+                _ => None,
+            },
+        );
         if let Some((left, declares)) = range_left {
-            for l in named_children(left) {
+            for (i, l) in named_children(left).enumerate() {
                 if declares {
-                    if let Some(id) = self.declare(l, None) {
+                    let value_var = i == 1;
+                    let ty = elem.clone().filter(|_| value_var);
+                    if let Some(id) = self.declare(l, ty.clone()) {
                         st.clear(&local(id));
+                        if let (Some(t), Some(r)) = (ty, right)
+                            && self.struct_name(&t).is_some()
+                            && !matches!(t, Ty::Pointer(_))
+                        {
+                            self.facts.vars[id as usize].copy_of =
+                                Some(CopySource::Range(Span::of(r)));
+                        }
                     }
                 } else if let Some((p, _)) = self.path_of(l) {
                     st.clear(&p);

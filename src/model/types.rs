@@ -61,7 +61,11 @@ impl Ty {
                 _ => Ty::Other,
             },
             "pointer_type" => Ty::Pointer(Box::new(sub(node.named_child(0)))),
-            "slice_type" => Ty::Slice(Box::new(sub(node.child_by_field_name("element")))),
+            // Arrays behave like slices for what the model needs (elements
+            // copied by range and index).
+            "slice_type" | "array_type" | "implicit_length_array_type" => {
+                Ty::Slice(Box::new(sub(node.child_by_field_name("element"))))
+            }
             "parenthesized_type" => sub(node.named_child(0)),
             "channel_type" => Ty::Chan,
             "struct_type" => Ty::Struct(struct_fields(node, src, depth)),

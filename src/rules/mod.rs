@@ -4,6 +4,7 @@
 
 mod deferred_map_mutation;
 mod nil_map_write;
+mod struct_copied_map;
 mod unguarded_map_write;
 mod unsorted_map_range;
 
@@ -24,9 +25,43 @@ pub struct RuleContext<'a> {
     pub conc: &'a crate::model::concurrency::Concurrency,
 }
 
-impl RuleContext<'_> {
-    pub fn text(&self, span: crate::diagnostic::Span) -> &str {
+impl<'a> RuleContext<'a> {
+    pub fn text(&self, span: crate::diagnostic::Span) -> &'a str {
         &self.pkg.files[self.file].text()[span.start..span.end]
+    }
+
+    /// The body of the function or function literal of context `ctx`.
+    pub fn ctx_body(&self, ctx: crate::model::facts::CtxId) -> Option<tree_sitter::Node<'a>> {
+        let span = self.facts.ctxs[ctx].span;
+        let root = self.pkg.files[self.file].tree.root_node();
+        let mut n = root.descendant_for_byte_range(span.start, span.end)?;
+        while n.start_byte() != span.start || n.end_byte() != span.end {
+            n = n.parent()?;
+        }
+        n.child_by_field_name("body")
+    }
+
+    /// Identifiers named `name` in the body of context `ctx` at or after
+    /// byte `from`, in order.
+    pub fn refs_after(
+        &self,
+        ctx: crate::model::facts::CtxId,
+        name: &str,
+        from: usize,
+    ) -> Vec<tree_sitter::Node<'a>> {
+        let mut refs = Vec::new();
+        if let Some(b) = self.ctx_body(ctx) {
+            let src = self.pkg.files[self.file].text();
+            crate::model::for_each_node(b, |n| {
+                if n.kind() == "identifier"
+                    && n.start_byte() >= from
+                    && &src[n.byte_range()] == name
+                {
+                    refs.push(n);
+                }
+            });
+        }
+        refs
     }
 }
 

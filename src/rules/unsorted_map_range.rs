@@ -121,32 +121,13 @@ fn documents_unordered(cx: &RuleContext<'_>, r: &MapRange) -> bool {
 }
 
 /// The function body the range sits in.
-fn body<'t>(cx: &'t RuleContext<'_>, r: &MapRange) -> Option<Node<'t>> {
-    let span = cx.facts.ctxs[r.ctx].span;
-    let root = cx.pkg.files[cx.file].tree.root_node();
-    let mut n = root.descendant_for_byte_range(span.start, span.end)?;
-    while n.start_byte() != span.start || n.end_byte() != span.end {
-        n = n.parent()?;
-    }
-    n.child_by_field_name("body")
+fn body<'t>(cx: &RuleContext<'t>, r: &MapRange) -> Option<Node<'t>> {
+    cx.ctx_body(r.ctx)
 }
 
 /// References to variable `v` after the loop, in order.
-fn refs_after<'t>(cx: &'t RuleContext<'_>, r: &MapRange, v: u32) -> Vec<Node<'t>> {
-    let name = cx.facts.var(v).name.as_str();
-    let mut refs = Vec::new();
-    if let Some(b) = body(cx, r) {
-        let src = cx.pkg.files[cx.file].text();
-        for_each_node(b, |n| {
-            if n.kind() == "identifier"
-                && n.start_byte() >= r.span.end
-                && &src[n.byte_range()] == name
-            {
-                refs.push(n);
-            }
-        });
-    }
-    refs
+fn refs_after<'t>(cx: &RuleContext<'t>, r: &MapRange, v: u32) -> Vec<Node<'t>> {
+    cx.refs_after(r.ctx, &cx.facts.var(v).name, r.span.end)
 }
 
 fn used_after(cx: &RuleContext<'_>, r: &MapRange, v: u32) -> Option<Span> {
