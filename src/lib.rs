@@ -113,16 +113,18 @@ pub fn check_paths(paths: &[PathBuf], opts: &Options) -> Report {
     report
 }
 
+/// Stack for worker threads: the analysis bounds its recursion, but deeply
+/// nested input should meet those bounds, not the stack's.
+const WORKER_STACK: usize = 16 << 20;
+
 fn run_in_pool<T: Send>(opts: &Options, f: impl FnOnce() -> T + Send) -> T {
-    match opts.threads {
-        Some(n) => match rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build()
-        {
-            Ok(pool) => pool.install(f),
-            Err(_) => f(),
-        },
-        None => f(),
+    let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
+    if let Some(n) = opts.threads {
+        builder = builder.num_threads(n.max(1));
+    }
+    match builder.build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
     }
 }
 

@@ -229,7 +229,11 @@ struct Frame {
 /// Upper bound on statement visits for one function, loops included; past it
 /// the function's facts are dropped rather than risk slow or wrong ones.
 const WORK_LIMIT: usize = 200_000;
-const DEPTH_LIMIT: usize = 300;
+/// Statement and expression nesting the analysis follows (a debug build
+/// spends about 12 KiB of stack a level; test threads have 2 MiB).
+const DEPTH_LIMIT: usize = 100;
+/// How deep the analysis follows one expression chain.
+const CHAIN_LIMIT: usize = 64;
 
 struct Analyzer<'a> {
     pkg: &'a Package,
@@ -247,6 +251,8 @@ struct Analyzer<'a> {
     report: bool,
     /// Inside a receive case of a `select` in a loop.
     event_loop: usize,
+    /// Depth in the current expression chain (see `nested`).
+    chain_depth: std::cell::Cell<usize>,
     pending_label: Option<String>,
     work: usize,
     depth: usize,
@@ -345,6 +351,7 @@ fn analyze_function<'t>(
         frames: Vec::new(),
         report: true,
         event_loop: 0,
+        chain_depth: std::cell::Cell::new(0),
         pending_label: None,
         work: 0,
         depth: 0,
@@ -492,6 +499,9 @@ impl<'a> Analyzer<'a> {
         let src = self.src;
         let mut volatile = HashSet::new();
         let mut local_types = HashSet::new();
+        // End of the outermost function literal being walked: literals
+        // nested in it are covered by its own walk.
+        let mut lit_end = 0;
         for_each_node(func, |n| match n.kind() {
             "goto_statement" => ok = false,
             "type_spec" | "type_alias" => {
@@ -507,7 +517,8 @@ impl<'a> Analyzer<'a> {
                     volatile.insert(r.to_string());
                 }
             }
-            "func_literal" => {
+            "func_literal" if n != func && n.start_byte() >= lit_end => {
+                lit_end = n.end_byte();
                 // Anything a closure assigns, mutates or passes on may change
                 // whenever the closure runs: never track it. Names the
                 // closure declares itself are its own.
@@ -640,8 +651,26 @@ impl<'a> Analyzer<'a> {
         self.pkg.resolve(ty)
     }
 
+    /// Runs `f` one level deeper into an expression chain (`a.b.c[d]`,
+    /// `x && y && z`), giving up past a bound: chains in real code are
+    /// short, and hostile ones must not cost quadratic time or the stack.
+    fn nested<T>(&self, f: impl FnOnce() -> Option<T>) -> Option<T> {
+        let d = self.chain_depth.get();
+        if d >= CHAIN_LIMIT {
+            return None;
+        }
+        self.chain_depth.set(d + 1);
+        let out = f();
+        self.chain_depth.set(d);
+        out
+    }
+
     /// The tracked place an expression denotes, with its type when known.
     fn path_of(&self, node: Node<'_>) -> Option<(Path, Option<Ty>)> {
+        self.nested(|| self.path_of_inner(node))
+    }
+
+    fn path_of_inner(&self, node: Node<'_>) -> Option<(Path, Option<Ty>)> {
         match node.kind() {
             "identifier" => {
                 let name = self.text(node);
@@ -729,6 +758,10 @@ impl<'a> Analyzer<'a> {
 
     /// The type of an expression, as far as the model can see it.
     fn expr_type(&self, node: Node<'_>) -> Option<Ty> {
+        self.nested(|| self.expr_type_inner(node))
+    }
+
+    fn expr_type_inner(&self, node: Node<'_>) -> Option<Ty> {
         match node.kind() {
             "identifier" => {
                 let name = self.text(node);
@@ -1783,6 +1816,16 @@ impl<'a> Analyzer<'a> {
 
     /// Narrows `st` to the branch where `cond` evaluated to `truth`.
     fn refine(&mut self, cond: Node<'_>, truth: bool, st: &mut State) {
+        let d = self.chain_depth.get();
+        if d >= CHAIN_LIMIT {
+            return;
+        }
+        self.chain_depth.set(d + 1);
+        self.refine_inner(cond, truth, st);
+        self.chain_depth.set(d);
+    }
+
+    fn refine_inner(&mut self, cond: Node<'_>, truth: bool, st: &mut State) {
         let cond = strip_parens(cond);
         match cond.kind() {
             "unary_expression" if op_text(cond, self.src) == "!" => {
