@@ -26,10 +26,24 @@ pub struct Discovered {
     pub problems: Vec<Problem>,
 }
 
+/// Go's package pattern `dir/...` (and `...`) names `dir` recursively, which
+/// is what a directory means here.
+fn strip_go_pattern(p: &Path) -> PathBuf {
+    let s = p.to_string_lossy();
+    match s.strip_suffix("...") {
+        Some(rest) => {
+            let rest = rest.trim_end_matches('/');
+            PathBuf::from(if rest.is_empty() { "." } else { rest })
+        }
+        None => p.to_path_buf(),
+    }
+}
+
 pub fn discover(paths: &[PathBuf]) -> Discovered {
     let mut out = Discovered::default();
     let ignores = std::cell::RefCell::new(IgnoreCache::default());
-    for root in paths {
+    let paths: Vec<PathBuf> = paths.iter().map(|p| strip_go_pattern(p)).collect();
+    for root in &paths {
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {

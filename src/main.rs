@@ -16,6 +16,8 @@ enum Format {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions annotations (workflow commands)
+    Github,
 }
 
 #[derive(Subcommand)]
@@ -112,6 +114,7 @@ fn main() -> ExitCode {
                 }
                 Format::Json => output::json::render(&report),
                 Format::Sarif => output::sarif::render(&report),
+                Format::Github => output::github::render(&report),
             };
             let mut stderr = std::io::stderr().lock();
             for p in &report.problems {

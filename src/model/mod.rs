@@ -579,29 +579,6 @@ fn var_specs(decl: Node<'_>) -> Vec<Node<'_>> {
     out
 }
 
-/// Like [`for_each_node`], but `f` returns whether to visit the node's
-/// children. (A cursor walk: `Node::parent` costs the depth of the node in
-/// tree-sitter, so walks never ask for parents.)
-pub fn walk_nodes<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> bool) {
-    let mut cursor = root.walk();
-    loop {
-        if f(cursor.node()) && cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.node() == root {
-                return;
-            }
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return;
-            }
-        }
-    }
-}
-
 /// Visits every node under `root` in document order, iteratively (deeply
 /// nested code must not overflow the stack).
 pub fn for_each_node<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {

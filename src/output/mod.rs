@@ -1,5 +1,6 @@
 //! Printers: pure functions from a [`Report`](crate::Report) to text.
 
+pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod text;
