@@ -115,6 +115,11 @@ fn discovery_skips_what_the_go_tool_skips() {
         json_paths(&r.stdout),
         vec!["testdata/a.go", "vendor/x/a.go"]
     );
+    // Go's package pattern works too.
+    let r = mapvet(&d, &["check", "--format", "json", "./..."]);
+    assert_eq!(json_paths(&r.stdout), vec!["kept/a.go"], "{}", r.stderr);
+    let r = mapvet(&d, &["check", "--format", "json", "kept/..."]);
+    assert_eq!(json_paths(&r.stdout), vec!["kept/a.go"], "{}", r.stderr);
     let r = mapvet(
         &d,
         &["check", "--format", "json", "--include-generated", "gen"],
