@@ -2323,24 +2323,80 @@ impl<'a> Analyzer<'a> {
                 .and_then(|t| root_ident(t, self.src))
                 .is_some_and(|r| loop_vars.contains(&r))
         };
+        // Writers made or reset in the body are per entry too.
+        let mut fresh_in_body: HashSet<&str> = HashSet::new();
+        for_each_node(body, |n| match n.kind() {
+            "short_var_declaration" => {
+                if let Some(l) = n.child_by_field_name("left") {
+                    fresh_in_body.extend(named_children(l).map(|i| self.text(i)));
+                }
+            }
+            "var_spec" => {
+                let mut c = n.walk();
+                fresh_in_body.extend(
+                    n.children_by_field_name("name", &mut c)
+                        .map(|i| self.text(i)),
+                );
+            }
+            "call_expression" => {
+                if let Some(f) = n.child_by_field_name("function")
+                    && f.kind() == "selector_expression"
+                    && f.child_by_field_name("field")
+                        .is_some_and(|m| self.text(m) == "Reset")
+                    && let Some(r) = f
+                        .child_by_field_name("operand")
+                        .and_then(|o| root_ident(o, self.src))
+                {
+                    fresh_in_body.insert(r);
+                }
+            }
+            _ => {}
+        });
+        let per_entry = |target: Option<Node<'_>>| {
+            per_entry(target)
+                || target
+                    .and_then(|t| root_ident(t, self.src))
+                    .is_some_and(|r| fresh_in_body.contains(r))
+        };
+        let mentions_loop_var = |n: Node<'_>| {
+            let mut found = false;
+            for_each_node(n, |m| {
+                if m.kind() == "identifier" && loop_vars.contains(&self.text(m)) {
+                    found = true;
+                }
+            });
+            found
+        };
         let mut stack = vec![body];
         while let Some(n) = stack.pop() {
             match n.kind() {
-                // A function literal runs later, unless called right here.
+                // A function literal runs later (or on another goroutine,
+                // or at return), unless it is called right here.
                 "func_literal"
                     if !n.parent().is_some_and(|p| {
                         p.kind() == "call_expression"
                             && p.child_by_field_name("function") == Some(n)
+                            && !p.parent().is_some_and(|g| {
+                                matches!(g.kind(), "go_statement" | "defer_statement")
+                            })
                     }) =>
                 {
                     continue;
                 }
-                "send_statement" if !per_entry(n.child_by_field_name("channel")) => {
+                // A send carries the entry's data in iteration order; a token
+                // (`sem <- struct{}{}`) does not.
+                "send_statement"
+                    if !per_entry(n.child_by_field_name("channel"))
+                        && n.child_by_field_name("value")
+                            .is_some_and(mentions_loop_var)
+                        && !self.sink_exempt(n, body, &loop_vars) =>
+                {
                     range.sinks.push((Span::of(n), "a channel send".into()))
                 }
                 "call_expression" => {
                     if let Some((what, target)) = self.output_call(n)
                         && !per_entry(target)
+                        && !self.sink_exempt(n, body, &loop_vars)
                     {
                         range.sinks.push((Span::of(n), what));
                     }
@@ -2391,6 +2447,88 @@ impl<'a> Analyzer<'a> {
         }
         range.sinks.sort();
         range
+    }
+
+    /// Output at `sink` in a range body that runs at most once per loop (its
+    /// block ends by leaving the loop, or it is guarded by `k == x` on a loop
+    /// variable), or only when debugging (`if false`, `if debug`).
+    fn sink_exempt(&self, sink: Node<'_>, body: Node<'_>, loop_vars: &[&str]) -> bool {
+        let mut cur = sink;
+        while let Some(p) = cur.parent() {
+            if p == body {
+                break;
+            }
+            match p.kind() {
+                "block" if self.block_exits(p) => return true,
+                "if_statement" if p.child_by_field_name("consequence") == Some(cur) => {
+                    if let Some(c) = p.child_by_field_name("condition") {
+                        let text = self.text(c).to_lowercase();
+                        if text == "false"
+                            || ["debug", "trace", "verbose"]
+                                .iter()
+                                .any(|w| text.contains(w))
+                        {
+                            return true;
+                        }
+                        if self.compares_loop_var(c, loop_vars) {
+                            return true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            cur = p;
+        }
+        false
+    }
+
+    /// The block's last statement leaves the loop or the function.
+    fn block_exits(&self, block: Node<'_>) -> bool {
+        let last = named_children(block)
+            .flat_map(|l| {
+                if l.kind() == "statement_list" {
+                    named_children(l).collect()
+                } else {
+                    vec![l]
+                }
+            })
+            .filter(|s| s.kind() != "comment")
+            .last();
+        last.is_some_and(|s| match s.kind() {
+            "return_statement" | "break_statement" | "goto_statement" => true,
+            "expression_statement" => s.named_child(0).is_some_and(|e| {
+                self.is_terminating_call(e)
+                    || e.child_by_field_name("function").is_some_and(|f| {
+                        let t = self.text(f);
+                        t.ends_with(".FailNow") || t.ends_with(".Fatal") || t.ends_with(".Fatalf")
+                    })
+            }),
+            _ => false,
+        })
+    }
+
+    /// `k == x` (or `x == k`) with `k` a loop variable: true for one entry.
+    fn compares_loop_var(&self, cond: Node<'_>, loop_vars: &[&str]) -> bool {
+        let c = strip_parens(cond);
+        match c.kind() {
+            "binary_expression" => {
+                let op = c.child_by_field_name("operator").map(|o| self.text(o));
+                let side = |f: &str| {
+                    c.child_by_field_name(f).map(strip_parens).is_some_and(|n| {
+                        n.kind() == "identifier" && loop_vars.contains(&self.text(n))
+                    })
+                };
+                match op {
+                    Some("==") => side("left") || side("right"),
+                    Some("&&") => ["left", "right"].iter().any(|f| {
+                        c.child_by_field_name(f)
+                            .is_some_and(|n| self.compares_loop_var(n, loop_vars))
+                    }),
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
     }
 
     /// A call that writes output: `fmt.Print*`, `fmt.Fprint*`, `log.*`,

@@ -4,7 +4,7 @@
 use super::RuleContext;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::facts::MapRange;
-use crate::model::for_each_node;
+use crate::model::{Ty, for_each_node, named_children};
 use tree_sitter::Node;
 
 const ID: &str = "unsorted-map-range";
@@ -12,8 +12,12 @@ const ID: &str = "unsorted-map-range";
 const HELP: &str = "iterate in a fixed order: for _, k := range slices.Sorted(maps.Keys(m)) (Go 1.23+), or collect the keys, sort them (slices.Sort, sort.Strings) and range over the sorted slice";
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    // Test logs and test helpers' output order matter to nobody's diff.
+    if cx.pkg.files[cx.file].source.display.ends_with("_test.go") {
+        return;
+    }
     for r in &cx.facts.map_ranges {
-        if r.runs_once {
+        if r.runs_once || debug_dump(cx, r) {
             continue;
         }
         let name = cx.text(r.map_span).to_string();
@@ -52,6 +56,45 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Debug dumps: functions named `dump*`/`debug*`, and `String`/`GoString`
+/// methods of types that are not flag values (a `Set` method too).
+fn debug_dump(cx: &RuleContext<'_>, r: &MapRange) -> bool {
+    let func = cx.facts.func_of(r.ctx);
+    let Some(name) = func.name.as_deref() else {
+        return false;
+    };
+    let lower = name.to_lowercase();
+    if lower.starts_with("dump") || lower.starts_with("debug") {
+        // A dump to a writer the caller passes in is the function's output.
+        let to_writer = cx.facts.vars.iter().any(|v| {
+            v.param && v.ctx == func_ctx(cx, r) && matches!(&v.ty, Some(t) if writer_type(t))
+        });
+        return !to_writer;
+    }
+    matches!(name, "String" | "GoString")
+        && !cx.pkg.funcs.iter().any(|f| {
+            f.name == "Set" && f.receiver.as_ref().map(|r| &r.type_name) == func.type_name.as_ref()
+        })
+}
+
+/// The function context a range belongs to.
+fn func_ctx(cx: &RuleContext<'_>, r: &MapRange) -> usize {
+    let mut c = r.ctx;
+    while let Some(p) = cx.facts.ctxs[c].parent {
+        c = p;
+    }
+    c
+}
+
+/// `io.Writer`, `*bytes.Buffer`, `*strings.Builder`, `*bufio.Writer`...
+fn writer_type(t: &Ty) -> bool {
+    match t {
+        Ty::Pointer(p) => writer_type(p),
+        Ty::Ext(n) => n.ends_with("Writer") || n.ends_with("Buffer") || n.ends_with("Builder"),
+        _ => false,
+    }
+}
+
 /// The `for` line.
 fn head(cx: &RuleContext<'_>, span: Span) -> Span {
     let text = cx.text(span);
@@ -66,16 +109,37 @@ fn head(cx: &RuleContext<'_>, span: Span) -> Span {
 }
 
 /// A slice collected in the loop whose first use afterwards emits it
-/// without sorting it first.
+/// without sorting it first. A slice that is returned is reported when a
+/// caller in the package emits the result unsorted.
 fn collected_unsorted(cx: &RuleContext<'_>, r: &MapRange, name: &str) -> Option<Diagnostic> {
     for &(v, append) in &r.appends {
-        let Some((at, what)) = first_use(cx, r, v) else {
-            continue;
-        };
-        if what == "returned here" && documents_unordered(cx, r) {
-            continue;
-        }
         let s = &cx.facts.var(v).name;
+        let (at, what) = match first_use(cx, cx.file, r.ctx_span(cx), s, r.span.end) {
+            Use::Emitted(at, what) => (at, what.to_string()),
+            // Returned: reported when a caller in the package emits the
+            // result unsorted, or when no caller here shows how it is used
+            // (exported API); silent when every caller here does something
+            // else with it (sorts it, treats it as a set).
+            Use::Returned(at) if !documents_unordered(cx, r) => match callers(cx, r) {
+                Callers::Emit(fi, at) if fi == cx.file => {
+                    (at, "returned, then emitted by this caller".to_string())
+                }
+                Callers::Emit(fi, at) => {
+                    let src = &cx.pkg.files[fi].source;
+                    let p = src.position(at.start);
+                    (
+                        append,
+                        format!(
+                            "returned, then emitted by a caller at {}:{}",
+                            src.display, p.line
+                        ),
+                    )
+                }
+                Callers::None => (at, "returned here".to_string()),
+                Callers::Other => continue,
+            },
+            _ => continue,
+        };
         let d = Diagnostic::new(
             ID,
             head(cx, r.head),
@@ -91,101 +155,179 @@ fn collected_unsorted(cx: &RuleContext<'_>, r: &MapRange, name: &str) -> Option<
     None
 }
 
-/// The enclosing function's doc comment says its result is unordered
-/// (`in unspecified order`, `in no particular order`).
-fn documents_unordered(cx: &RuleContext<'_>, r: &MapRange) -> bool {
-    let Some(func) = body(cx, r).and_then(|b| b.parent()) else {
-        return false;
-    };
-    let src = cx.pkg.files[cx.file].text();
-    let mut doc = String::new();
-    let mut cur = func.prev_sibling();
-    while let Some(c) = cur.filter(|c| c.kind() == "comment") {
-        doc.push_str(&src[c.byte_range()].to_lowercase());
-        cur = c.prev_sibling();
-    }
-    [
-        "in unspecified order",
-        "in no particular order",
-        "in any order",
-        "in arbitrary order",
-        "in random order",
-        "in undefined order",
-        "order is unspecified",
-        "order is not specified",
-        "order is not guaranteed",
-        "order is undefined",
-    ]
-    .iter()
-    .any(|p| doc.contains(p))
+/// What happens to a value first, looking outward from where it is used.
+enum Use {
+    Sorted,
+    Emitted(Span, &'static str),
+    Returned(Span),
+    /// `len(s)`: look at the next use.
+    Neutral,
+    /// Assigned to this variable: follow it.
+    Assigned(String),
+    Unknown,
 }
 
-/// The function body the range sits in.
-fn body<'t>(cx: &RuleContext<'t>, r: &MapRange) -> Option<Node<'t>> {
-    cx.ctx_body(r.ctx)
-}
-
-/// References to variable `v` after the loop, in order.
-fn refs_after<'t>(cx: &RuleContext<'t>, r: &MapRange, v: u32) -> Vec<Node<'t>> {
-    cx.refs_after(r.ctx, &cx.facts.var(v).name, r.span.end)
-}
-
-fn used_after(cx: &RuleContext<'_>, r: &MapRange, v: u32) -> Option<Span> {
-    refs_after(cx, r, v).first().map(|n| Span::of(*n))
-}
-
-/// The first use of the collected slice after the loop that decides: a
-/// sort (None), or an emitting use (its span and what it does). Anything
-/// the rule does not understand also gives None.
-fn first_use(cx: &RuleContext<'_>, r: &MapRange, v: u32) -> Option<(Span, &'static str)> {
-    let src = cx.pkg.files[cx.file].text();
+/// Classifies the use of the value at `node` (an identifier or a call).
+fn classify(src: &str, node: Node<'_>) -> Use {
     let text = |n: Node<'_>| &src[n.byte_range()];
-    for id in refs_after(cx, r, v) {
-        let mut cur = id;
-        let mut neutral = false;
-        while let Some(p) = cur.parent() {
-            match p.kind() {
-                "call_expression" => {
-                    let f = p.child_by_field_name("function").map(text).unwrap_or("");
-                    if is_sort(f) {
-                        return None;
-                    }
-                    if matches!(f, "len" | "cap") {
-                        neutral = true;
-                        break;
-                    }
-                    if is_emit(f) {
-                        return Some((Span::of(p), "emitted here"));
-                    }
-                }
-                "return_statement" => return Some((Span::of(p), "returned here")),
-                "range_clause" if p.child_by_field_name("right") == Some(cur) => {
-                    let f = p.parent();
-                    let prints = f.is_some_and(|f| {
-                        let mut found = false;
-                        for_each_node(f, |n| {
-                            if n.kind() == "call_expression"
-                                && n.child_by_field_name("function")
-                                    .is_some_and(|g| is_emit(text(g)))
-                            {
-                                found = true;
-                            }
-                        });
-                        found
-                    });
-                    if prints {
-                        return Some((Span::of(p), "written out in this order here"));
-                    }
-                    return None;
-                }
-                k if k.ends_with("_statement") || k == "block" => return None,
-                _ => {}
+    let mut cur = node;
+    while let Some(p) = cur.parent() {
+        match p.kind() {
+            "call_expression" if p.child_by_field_name("function") != Some(cur) => {
+                let f = p.child_by_field_name("function").map(text).unwrap_or("");
+                return if is_sort(f) {
+                    Use::Sorted
+                } else if matches!(f, "len" | "cap") {
+                    Use::Neutral
+                } else if is_emit(f) {
+                    Use::Emitted(Span::of(p), "emitted here")
+                } else {
+                    // Passed to another function: what it does is unknown.
+                    Use::Unknown
+                };
             }
-            cur = p;
+            "return_statement" => return Use::Returned(Span::of(p)),
+            "range_clause" if p.child_by_field_name("right") == Some(cur) => {
+                let prints = p.parent().is_some_and(|f| {
+                    let mut found = false;
+                    for_each_node(f, |n| {
+                        if n.kind() == "call_expression"
+                            && n.child_by_field_name("function")
+                                .is_some_and(|g| is_print(text(g)))
+                        {
+                            found = true;
+                        }
+                    });
+                    found
+                });
+                return if prints {
+                    Use::Emitted(Span::of(p), "written out in this order here")
+                } else {
+                    Use::Unknown
+                };
+            }
+            "expression_list" => {
+                let stmt = p.parent();
+                let is_rhs = stmt.is_some_and(|s| {
+                    matches!(s.kind(), "short_var_declaration" | "assignment_statement")
+                        && s.child_by_field_name("right") == Some(p)
+                });
+                if is_rhs {
+                    let index = named_children(p).position(|c| c == cur);
+                    let target = stmt
+                        .and_then(|s| s.child_by_field_name("left"))
+                        .and_then(|l| index.and_then(|i| named_children(l).nth(i)))
+                        .filter(|t| t.kind() == "identifier");
+                    return match target {
+                        Some(t) => Use::Assigned(text(t).to_string()),
+                        None => Use::Unknown,
+                    };
+                }
+            }
+            k if k.ends_with("_statement") || k == "block" => return Use::Unknown,
+            _ => {}
         }
-        if !neutral {
-            return None;
+        cur = p;
+    }
+    Use::Unknown
+}
+
+/// The first deciding use of variable `name` in the function body `body`
+/// after byte `from`.
+fn first_use(
+    cx: &RuleContext<'_>,
+    file: usize,
+    body: Option<Node<'_>>,
+    name: &str,
+    from: usize,
+) -> Use {
+    let Some(body) = body else {
+        return Use::Unknown;
+    };
+    let src = cx.pkg.files[file].text();
+    let mut refs = Vec::new();
+    for_each_node(body, |n| {
+        if n.kind() == "identifier" && n.start_byte() >= from && &src[n.byte_range()] == name {
+            refs.push(n);
         }
+    });
+    for r in refs {
+        match classify(src, r) {
+            Use::Neutral => continue,
+            Use::Assigned(_) => return Use::Unknown,
+            other => return other,
+        }
+    }
+    Use::Unknown
+}
+
+impl MapRange {
+    fn ctx_span<'t>(&self, cx: &RuleContext<'t>) -> Option<Node<'t>> {
+        cx.ctx_body(self.ctx)
+    }
+}
+
+/// What the package's callers do with a returned slice.
+enum Callers {
+    /// One emits it unsorted: the file and the emitting call.
+    Emit(usize, Span),
+    /// There are callers, and none emits it.
+    Other,
+    /// No caller in the package.
+    None,
+}
+
+fn callers(cx: &RuleContext<'_>, r: &MapRange) -> Callers {
+    let func = cx.facts.func_of(r.ctx);
+    let Some(name) = func.name.as_deref() else {
+        return Callers::Other;
+    };
+    let mut any = false;
+    for (fi, file) in cx.pkg.files.iter().enumerate() {
+        let src = file.text();
+        let mut calls = Vec::new();
+        for_each_node(file.tree.root_node(), |n| {
+            if n.kind() != "call_expression" {
+                return;
+            }
+            let Some(f) = n.child_by_field_name("function") else {
+                return;
+            };
+            let callee = match f.kind() {
+                "identifier" if func.type_name.is_none() => Some(f),
+                "selector_expression" if func.type_name.is_some() => f.child_by_field_name("field"),
+                _ => None,
+            };
+            if callee.is_some_and(|c| &src[c.byte_range()] == name) {
+                calls.push(n);
+            }
+        });
+        for call in calls {
+            any = true;
+            let decided = match classify(src, call) {
+                Use::Assigned(var) => {
+                    first_use(cx, fi, enclosing_body(call), &var, call.end_byte())
+                }
+                other => other,
+            };
+            if let Use::Emitted(at, _) = decided {
+                return Callers::Emit(fi, at);
+            }
+        }
+    }
+    if any { Callers::Other } else { Callers::None }
+}
+
+fn enclosing_body(n: Node<'_>) -> Option<Node<'_>> {
+    let mut cur = n.parent();
+    while let Some(p) = cur {
+        if matches!(
+            p.kind(),
+            "function_declaration" | "method_declaration" | "func_literal"
+        ) {
+            return p.child_by_field_name("body");
+        }
+        cur = p.parent();
     }
     None
 }
@@ -209,6 +351,7 @@ fn is_sort(f: &str) -> bool {
         .is_some_and(|last| last.starts_with("sort") || last.starts_with("Sort"))
 }
 
+/// Calls that put the slice's order into output or a message.
 fn is_emit(f: &str) -> bool {
     f.starts_with("fmt.")
         || f.starts_with("log.")
@@ -219,6 +362,9 @@ fn is_emit(f: &str) -> bool {
                 | "json.MarshalIndent"
                 | "xml.Marshal"
                 | "io.WriteString"
+                | "errors.New"
+                | "errors.Join"
+                | "panic"
         )
         || [
             ".Write",
@@ -232,4 +378,48 @@ fn is_emit(f: &str) -> bool {
         ]
         .iter()
         .any(|m| f.ends_with(m))
+}
+
+/// Calls that print (for a loop over the collected slice).
+fn is_print(f: &str) -> bool {
+    f.starts_with("fmt.Print")
+        || f.starts_with("fmt.Fprint")
+        || f.starts_with("log.Print")
+        || f.ends_with(".WriteString")
+}
+
+/// The first reference to variable `v` after the loop.
+fn used_after(cx: &RuleContext<'_>, r: &MapRange, v: u32) -> Option<Span> {
+    cx.refs_after(r.ctx, &cx.facts.var(v).name, r.span.end)
+        .first()
+        .map(|n| Span::of(*n))
+}
+
+/// The enclosing function's doc comment says its result is unordered
+/// (`in unspecified order`, `in no particular order`).
+fn documents_unordered(cx: &RuleContext<'_>, r: &MapRange) -> bool {
+    let Some(func) = cx.ctx_body(r.ctx).and_then(|b| b.parent()) else {
+        return false;
+    };
+    let src = cx.pkg.files[cx.file].text();
+    let mut doc = String::new();
+    let mut cur = func.prev_sibling();
+    while let Some(c) = cur.filter(|c| c.kind() == "comment") {
+        doc.push_str(&src[c.byte_range()].to_lowercase());
+        cur = c.prev_sibling();
+    }
+    [
+        "in unspecified order",
+        "in no particular order",
+        "in any order",
+        "in arbitrary order",
+        "in random order",
+        "in undefined order",
+        "order is unspecified",
+        "order is not specified",
+        "order is not guaranteed",
+        "order is undefined",
+    ]
+    .iter()
+    .any(|p| doc.contains(p))
 }
