@@ -13,6 +13,7 @@ pub mod model;
 pub mod output;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 
 use diagnostic::{Diagnostic, Severity};
 use discover::{Problem, display_path, io_message};
@@ -33,6 +34,8 @@ pub struct Options {
     pub select: Option<Vec<String>>,
     /// Rules not to run.
     pub ignore: Vec<String>,
+    /// Report suppression directives that suppress nothing.
+    pub report_unused_ignores: bool,
 }
 
 impl Options {
@@ -51,11 +54,23 @@ pub struct Finding {
     pub source: Arc<SourceFile>,
     pub start: Position,
     pub end: Position,
+    /// Set when an in-source directive suppresses it: the justification.
+    pub suppressed: Option<String>,
 }
 
 impl Finding {
     pub fn path(&self) -> &str {
         &self.source.display
+    }
+
+    /// A stable fingerprint: the rule, the file and the flagged line's
+    /// text with whitespace collapsed. Unchanged when lines above move.
+    /// (Two identical flagged lines in a file share it; [`fingerprints`]
+    /// numbers them.)
+    pub fn fingerprint_base(&self) -> u64 {
+        let line = self.source.line_text(self.start.line - 1);
+        let norm: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        fnv1a(format!("{}\u{0}{}\u{0}{}", self.diagnostic.rule, self.path(), norm).as_bytes())
     }
 
     fn sort_key(&self) -> (&str, usize, usize, &str, &str) {
@@ -69,9 +84,42 @@ impl Finding {
     }
 }
 
+/// FNV-1a, 64 bits: a hash that stays the same across builds and platforms.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Fingerprints of findings in order, hex, with `:N` appended to the N-th
+/// repeat of the same base fingerprint (in source order).
+pub fn fingerprints<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<String> {
+    let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    findings
+        .into_iter()
+        .map(|f| {
+            let base = f.fingerprint_base();
+            let n = seen.entry(base).or_default();
+            let fp = if *n == 0 {
+                format!("{base:016x}")
+            } else {
+                format!("{base:016x}:{n}")
+            };
+            *n += 1;
+            fp
+        })
+        .collect()
+}
+
 #[derive(Debug, Default)]
 pub struct Report {
     pub findings: Vec<Finding>,
+    /// Findings suppressed in the source (not printed, except in SARIF on
+    /// request).
+    pub suppressed: Vec<Finding>,
     /// Warnings and errors about the input, sorted by path.
     pub problems: Vec<Problem>,
     /// Files that were parsed and checked.
@@ -98,6 +146,8 @@ impl Report {
 
     fn sort(&mut self) {
         self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.suppressed
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.problems.sort();
         self.skipped.sort();
@@ -144,6 +194,7 @@ pub fn check_files(files: &[PathBuf], opts: &Options) -> Report {
     let mut report = Report::default();
     for p in parts {
         report.findings.extend(p.findings);
+        report.suppressed.extend(p.suppressed);
         report.problems.extend(p.problems);
         report.skipped.extend(p.skipped);
         report.files_checked += p.files_checked;
@@ -203,6 +254,7 @@ fn check_dir(dir: &Path, targets: &[PathBuf], opts: &Options) -> Report {
     }
     let mut part = check_parsed(dir, sources, opts);
     report.findings.append(&mut part.findings);
+    report.suppressed.append(&mut part.suppressed);
     report.problems.append(&mut part.problems);
     report.files_checked += part.files_checked;
     report
@@ -349,7 +401,13 @@ fn check_parsed(dir: &Path, sources: Vec<ParsedSource>, opts: &Options) -> Repor
             continue;
         }
         let pkg = Package::build(dir.to_path_buf(), name, files);
-        report.findings.extend(run_rules(&pkg, opts));
+        for f in run_rules(&pkg, opts) {
+            if f.suppressed.is_some() {
+                report.suppressed.push(f);
+            } else {
+                report.findings.push(f);
+            }
+        }
     }
     report
 }
@@ -385,8 +443,34 @@ pub fn run_rules(pkg: &Package, opts: &Options) -> Vec<Finding> {
                 d.severity = rule.default_severity;
             }
         }
-        let root = file.tree.root_node();
+        // In-source suppressions: a suppressed finding keeps its
+        // justification; directive problems are findings of their own.
+        let dirs = suppress::directives(file);
+        let mut used = vec![false; dirs.len()];
+        let mut justified = Vec::with_capacity(diags.len());
         for d in diags {
+            let line = file.source.line_index(d.span.start);
+            let by = dirs.iter().position(|x| x.covers(d.rule, line));
+            if let Some(i) = by {
+                used[i] = true;
+            }
+            justified.push((d, by.map(|i| dirs[i].reason.clone().unwrap_or_default())));
+        }
+        // A directive for a rule that did not run cannot be judged unused.
+        let judged: Vec<bool> = dirs
+            .iter()
+            .zip(&used)
+            .map(|(d, u)| {
+                *u || !d
+                    .rules
+                    .as_ref()
+                    .is_none_or(|r| r.iter().all(|x| opts.rule_enabled(x)))
+            })
+            .collect();
+        let problems = suppress::directive_problems(&dirs, &judged, opts.report_unused_ignores);
+        justified.extend(problems.into_iter().map(|d| (d, None)));
+        let root = file.tree.root_node();
+        for (d, suppressed) in justified {
             if inside_error(root, d.span) {
                 continue;
             }
@@ -395,6 +479,7 @@ pub fn run_rules(pkg: &Package, opts: &Options) -> Vec<Finding> {
                 end: file.source.position(d.span.end),
                 source: file.source.clone(),
                 diagnostic: d,
+                suppressed,
             });
         }
     }

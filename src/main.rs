@@ -49,6 +49,17 @@ enum Command {
         /// Also list skipped files and why
         #[arg(long, short = 'v')]
         verbose: bool,
+        /// Report suppression directives that suppress nothing
+        #[arg(long)]
+        report_unused_ignores: bool,
+        /// Keep suppressed findings in SARIF output, marked as suppressed
+        /// (GitHub code scanning would show them as open alerts)
+        #[arg(long)]
+        sarif_include_suppressed: bool,
+        /// SARIF automationDetails.id, to tell several runs apart in code
+        /// scanning
+        #[arg(long, value_name = "CATEGORY")]
+        sarif_category: Option<String>,
     },
     /// Print a rule's documentation
     Explain { rule: String },
@@ -85,6 +96,9 @@ fn main() -> ExitCode {
             select,
             ignore,
             verbose,
+            report_unused_ignores,
+            sarif_include_suppressed,
+            sarif_category,
         } => {
             for id in select.iter().flatten().chain(&ignore) {
                 if mapvet::rules::find(id).is_none() {
@@ -102,6 +116,7 @@ fn main() -> ExitCode {
                 include_generated,
                 select,
                 ignore,
+                report_unused_ignores,
             };
             let report = mapvet::check_paths(&paths, &opts);
             let color = !no_color
@@ -113,7 +128,11 @@ fn main() -> ExitCode {
                     output::text::render(&report, &output::text::TextOptions { color, width: 100 })
                 }
                 Format::Json => output::json::render(&report),
-                Format::Sarif => output::sarif::render(&report),
+                Format::Sarif => output::sarif::render_with(
+                    &report,
+                    sarif_include_suppressed,
+                    sarif_category.as_deref(),
+                ),
                 Format::Github => output::github::render(&report),
             };
             let mut stderr = std::io::stderr().lock();

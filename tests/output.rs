@@ -155,6 +155,25 @@ fn sarif_validates_against_the_official_schema() {
     // ...and without any.
     let empty = serde_json::from_str(&output::sarif::render(&mapvet::Report::default())).unwrap();
     assert!(validator.is_valid(&empty));
+    // ...and with suppressed findings, fingerprints and a category.
+    let src = "package p\n\nfunc f() {\n\tvar m map[string]int\n\tm[\"a\"] = 1 //mapvet:ignore nil-map-write deliberate\n}\n\nfunc g() {\n\tvar n map[string]int\n\tn[\"b\"] = 2 //mapvet:ignore nil-map-write\n}\n";
+    let r = mapvet::check_package_sources(
+        Path::new("d"),
+        vec![(PathBuf::from("d/a.go"), src.to_string(), true)],
+        &mapvet::Options::default(),
+    );
+    assert!(!r.suppressed.is_empty());
+    let sup: serde_json::Value =
+        serde_json::from_str(&output::sarif::render_with(&r, true, Some("ci/go"))).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sup)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors (suppressions):\n{}",
+        errors.join("\n")
+    );
     // The validator is not vacuous: a result without a message is refused.
     let mut broken: serde_json::Value = with.clone();
     broken["runs"][0]["results"][0]
@@ -164,5 +183,38 @@ fn sarif_validates_against_the_official_schema() {
     assert!(
         !validator.is_valid(&broken),
         "the schema check must be able to fail"
+    );
+}
+
+/// mapvet's fingerprint survives edits above the finding (the baseline and
+/// SARIF partialFingerprints rely on it), and tells repeats apart.
+#[test]
+fn fingerprints_are_stable_when_lines_move() {
+    let lint = |src: &str| {
+        let r = mapvet::check_package_sources(
+            Path::new("d"),
+            vec![(PathBuf::from("d/a.go"), src.to_string(), true)],
+            &mapvet::Options::default(),
+        );
+        mapvet::fingerprints(&r.findings)
+    };
+    let body = "func f() {\n\tvar m map[string]int\n\tm[\"a\"] = 1\n}\n\nfunc g() {\n\tvar m map[string]int\n\tm[\"a\"] = 1\n}\n";
+    let before = lint(&format!("package p\n\n{body}"));
+    let after = lint(&format!(
+        "package p\n\n// A new comment.\nimport \"fmt\"\n\nvar _ = fmt.Sprint\n\n{body}"
+    ));
+    assert_eq!(before.len(), 2);
+    assert_eq!(before, after);
+    assert_ne!(
+        before[0], before[1],
+        "identical lines get distinct fingerprints"
+    );
+    let changed = lint(&format!(
+        "package p\n\n{}",
+        body.replacen("m[\"a\"] = 1", "m[\"b\"] = 1", 1)
+    ));
+    assert_ne!(
+        before[0], changed[0],
+        "changing the flagged code changes the fingerprint"
     );
 }

@@ -71,6 +71,31 @@ fn rule_descriptor(rule: &RuleMeta) -> sarif::ReportingDescriptor {
         .build()
 }
 
+/// The pseudo-rule under which problems with suppression directives are
+/// reported.
+fn directive_descriptor() -> sarif::ReportingDescriptor {
+    let text = "A //mapvet:ignore or //mapvet:file-ignore directive without a reason or with an unknown rule, or (with --report-unused-ignores) one that suppresses nothing.";
+    sarif::ReportingDescriptor::builder()
+        .id(crate::suppress::DIRECTIVE_RULE.to_string())
+        .name(crate::suppress::DIRECTIVE_RULE.to_string())
+        .short_description(multiformat("problem with a suppression directive", None))
+        .full_description(multiformat(text, None))
+        .help(multiformat(text, Some(text)))
+        .help_uri(format!(
+            "{}#suppressing-findings",
+            env!("CARGO_PKG_REPOSITORY")
+        ))
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(json!("warning"))
+                .build(),
+        )
+        .properties(property_bag(
+            json!({"tags": ["maintainability"], "precision": "very-high"}),
+        ))
+        .build()
+}
+
 /// Markdown reduced to readable plain text for the `text` variants.
 fn plain(md: &str) -> String {
     md.lines()
@@ -123,12 +148,28 @@ fn artifact(path: &str) -> sarif::ArtifactLocation {
 }
 
 pub fn render(report: &Report) -> String {
+    render_with(report, false, None)
+}
+
+/// SARIF for `report`; `include_suppressed` keeps suppressed findings with a
+/// `suppressions` entry (then every result carries the array, as the spec
+/// wants); `category` becomes `automationDetails.id`.
+pub fn render_with(report: &Report, include_suppressed: bool, category: Option<&str>) -> String {
     let all = rules::all();
-    let index: BTreeMap<&str, usize> = all.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-    let results: Vec<sarif::Result> = report
-        .findings
+    let mut index: BTreeMap<&str, usize> = all.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    index.insert(crate::suppress::DIRECTIVE_RULE, all.len());
+    let mut findings: Vec<&crate::Finding> = report.findings.iter().collect();
+    if include_suppressed {
+        findings.extend(report.suppressed.iter());
+        findings.sort_by(|a, b| {
+            (a.path(), a.start.line, a.start.col).cmp(&(b.path(), b.start.line, b.start.col))
+        });
+    }
+    let fps = crate::fingerprints(findings.iter().copied());
+    let results: Vec<sarif::Result> = findings
         .iter()
-        .map(|f| {
+        .zip(&fps)
+        .map(|(f, fp)| {
             let d = &f.diagnostic;
             let src = f.source.as_ref();
             let location = sarif::Location::builder()
@@ -169,6 +210,22 @@ pub fn render(report: &Report) -> String {
             if let Some(&i) = index.get(d.rule) {
                 result.rule_index = Some(i as i64);
             }
+            // mapvet's own fingerprint; GitHub computes primaryLocationLineHash.
+            result.partial_fingerprints = Some(BTreeMap::from([(
+                "mapvetFingerprint/v1".to_string(),
+                fp.clone(),
+            )]));
+            if include_suppressed {
+                result.suppressions = Some(match &f.suppressed {
+                    Some(why) => vec![
+                        sarif::Suppression::builder()
+                            .kind(json!("inSource"))
+                            .justification(why.clone())
+                            .build(),
+                    ],
+                    None => Vec::new(),
+                });
+            }
             if !related.is_empty() {
                 result.related_locations = Some(related);
             }
@@ -207,7 +264,12 @@ pub fn render(report: &Report) -> String {
         .version(env!("CARGO_PKG_VERSION").to_string())
         .semantic_version(env!("CARGO_PKG_VERSION").to_string())
         .information_uri(env!("CARGO_PKG_HOMEPAGE").to_string())
-        .rules(all.iter().map(rule_descriptor).collect::<Vec<_>>())
+        .rules(
+            all.iter()
+                .map(rule_descriptor)
+                .chain(std::iter::once(directive_descriptor()))
+                .collect::<Vec<_>>(),
+        )
         .build();
     let mut base_ids = BTreeMap::new();
     if let Ok(cwd) = std::env::current_dir() {
@@ -220,12 +282,19 @@ pub fn render(report: &Report) -> String {
             sarif::ArtifactLocation::builder().uri(root).build(),
         );
     }
-    let run = sarif::Run::builder()
+    let mut run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
         .results(results)
         .column_kind(json!("utf16CodeUnits"))
         .original_uri_base_ids(base_ids)
         .build();
+    if let Some(c) = category {
+        run.automation_details = Some(
+            sarif::RunAutomationDetails::builder()
+                .id(format!("{}/", c.trim_end_matches('/')))
+                .build(),
+        );
+    }
     let doc = sarif::Sarif::builder()
         .schema(SCHEMA.to_string())
         .version(json!("2.1.0"))
