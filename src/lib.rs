@@ -7,6 +7,7 @@
 //! output is identical for any thread count. The CLI, the tests and the
 //! printers all go through [`check_paths`] / [`check_package_sources`].
 
+pub mod baseline;
 pub mod diagnostic;
 pub mod discover;
 pub mod model;

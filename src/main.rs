@@ -60,6 +60,12 @@ enum Command {
         /// scanning
         #[arg(long, value_name = "CATEGORY")]
         sarif_category: Option<String>,
+        /// Record the current findings in FILE (and report nothing)
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<PathBuf>,
+        /// Report only findings not recorded in the baseline FILE
+        #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+        baseline: Option<PathBuf>,
     },
     /// Print a rule's documentation
     Explain { rule: String },
@@ -99,6 +105,8 @@ fn main() -> ExitCode {
             report_unused_ignores,
             sarif_include_suppressed,
             sarif_category,
+            write_baseline,
+            baseline,
         } => {
             for id in select.iter().flatten().chain(&ignore) {
                 if mapvet::rules::find(id).is_none() {
@@ -118,7 +126,34 @@ fn main() -> ExitCode {
                 ignore,
                 report_unused_ignores,
             };
-            let report = mapvet::check_paths(&paths, &opts);
+            let mut report = mapvet::check_paths(&paths, &opts);
+            if let Some(file) = &write_baseline {
+                let text = mapvet::baseline::write(&report);
+                if let Err(e) = std::fs::write(file, text) {
+                    eprintln!("mapvet: error: cannot write {}: {e}", file.display());
+                    return ExitCode::from(2);
+                }
+                eprintln!(
+                    "mapvet: recorded {} finding(s) in {}",
+                    report.findings.len(),
+                    file.display()
+                );
+                return ExitCode::from(if report.has_errors() { 2 } else { 0 });
+            }
+            if let Some(file) = &baseline {
+                let parsed = std::fs::read_to_string(file)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| mapvet::baseline::parse(&t));
+                match parsed {
+                    Ok(b) => {
+                        mapvet::baseline::apply(&mut report, &b);
+                    }
+                    Err(e) => {
+                        eprintln!("mapvet: error: {}: {e}", file.display());
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             let color = !no_color
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && output.is_none()

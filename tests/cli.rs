@@ -244,3 +244,41 @@ fn explain_and_rules_come_from_the_docs() {
     let r = mapvet(&d, &["--version"]);
     assert!(r.stdout.contains(env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn baseline_reports_only_new_findings_even_when_lines_move() {
+    let d = scratch("baseline");
+    write(&d, "a.go", BAD);
+    let r = mapvet(&d, &["check", "--write-baseline", "base.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("recorded 1 finding"));
+    let base = std::fs::read_to_string(d.join("base.json")).unwrap();
+    assert!(base.contains("\"rule\": \"nil-map-write\""), "{base}");
+    // Unrelated edits above the old finding move its line.
+    let moved = BAD.replace(
+        "package p\n",
+        "package p\n\n// Package p does things.\n\nimport \"fmt\"\n\nvar _ = fmt.Sprint\n",
+    );
+    write(&d, "a.go", &moved);
+    let r = mapvet(&d, &["check", "--baseline", "base.json"]);
+    assert_eq!(r.code, 0, "old finding resurrected: {}", r.stdout);
+    // A new finding is reported.
+    write(
+        &d,
+        "a.go",
+        format!("{moved}\nfunc g() {{\n\tvar n map[int]int\n\tn[1]++\n}}\n"),
+    );
+    let r = mapvet(
+        &d,
+        &["check", "--baseline", "base.json", "--format", "json"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("write to nil map n") && !r.stdout.contains("write to nil map m"),
+        "{}",
+        r.stdout
+    );
+    // A broken baseline is an error.
+    write(&d, "bad.json", "{");
+    assert_eq!(mapvet(&d, &["check", "--baseline", "bad.json"]).code, 2);
+}
