@@ -8,6 +8,7 @@
 //! printers all go through [`check_paths`] / [`check_package_sources`].
 
 pub mod baseline;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod model;
@@ -37,6 +38,10 @@ pub struct Options {
     pub ignore: Vec<String>,
     /// Report suppression directives that suppress nothing.
     pub report_unused_ignores: bool,
+    /// Per-rule severity from the configuration; `None` turns a rule off.
+    pub severity: std::collections::BTreeMap<String, Option<Severity>>,
+    /// Files to leave out: globs relative to a base directory.
+    pub exclude: Option<(PathBuf, globset::GlobSet)>,
 }
 
 impl Options {
@@ -45,6 +50,23 @@ impl Options {
             .as_ref()
             .is_none_or(|s| s.iter().any(|r| r == id))
             && !self.ignore.iter().any(|r| r == id)
+            && !matches!(self.severity.get(id), Some(None))
+    }
+
+    fn severity_for(&self, rule: &rules::RuleMeta) -> Severity {
+        match self.severity.get(rule.id) {
+            Some(Some(s)) => *s,
+            _ => rule.default_severity,
+        }
+    }
+
+    fn excluded(&self, file: &Path) -> bool {
+        let Some((base, set)) = &self.exclude else {
+            return false;
+        };
+        let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+        let rel = abs.strip_prefix(base).unwrap_or(&abs);
+        set.is_match(rel)
     }
 }
 
@@ -157,7 +179,8 @@ impl Report {
 
 /// Checks files and directories as the CLI does.
 pub fn check_paths(paths: &[PathBuf], opts: &Options) -> Report {
-    let found = discover::discover(paths);
+    let mut found = discover::discover(paths);
+    found.files.retain(|f| !opts.excluded(f));
     let mut report = run_in_pool(opts, || check_files(&found.files, opts));
     report.problems.extend(found.problems);
     report.sort();
@@ -441,7 +464,7 @@ pub fn run_rules(pkg: &Package, opts: &Options) -> Vec<Finding> {
             let start = diags.len();
             (rule.check)(&cx, &mut diags);
             for d in &mut diags[start..] {
-                d.severity = rule.default_severity;
+                d.severity = opts.severity_for(rule);
             }
         }
         // In-source suppressions: a suppressed finding keeps its

@@ -66,11 +66,58 @@ enum Command {
         /// Report only findings not recorded in the baseline FILE
         #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
         baseline: Option<PathBuf>,
+        /// Configuration file (default: mapvet.toml or .mapvet.toml found from
+        /// the first path up to the repository root)
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Leave out files matching these globs (comma-separated, relative to
+        /// the configuration's directory or the working directory)
+        #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
+        exclude: Vec<String>,
     },
     /// Print a rule's documentation
     Explain { rule: String },
+    /// Show the effective configuration for a path
+    Config {
+        /// Print it (the only action for now)
+        #[arg(long)]
+        show: bool,
+        /// The path whose configuration to show (default: .)
+        path: Option<PathBuf>,
+        /// Configuration file to use instead of searching for one
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// List the rules with their default severity and summary
     Rules,
+}
+
+/// The configuration named with `--config`, or found from `start` upward;
+/// on error, reports it (pointing into the TOML) and gives exit code 2.
+fn load_config(
+    explicit: Option<&std::path::Path>,
+    start: &std::path::Path,
+) -> Result<mapvet::config::Config, ExitCode> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => mapvet::config::find(start),
+    };
+    let Some(path) = path else {
+        return Ok(mapvet::config::Config::default());
+    };
+    mapvet::config::load(&path).map_err(|e| {
+        let mut out = String::new();
+        let handler =
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+        if handler.render_report(&mut out, &e).is_err() {
+            out = e.to_string();
+        }
+        eprintln!(
+            "mapvet: error: invalid configuration {}\n{out}",
+            e.path.display()
+        );
+        ExitCode::from(2)
+    })
 }
 
 fn main() -> ExitCode {
@@ -81,6 +128,20 @@ fn main() -> ExitCode {
                 println!("{:<24} {:<8} {}", r.id, r.default_severity, r.summary);
             }
             ExitCode::SUCCESS
+        }
+        Command::Config {
+            show: _,
+            path,
+            config,
+        } => {
+            let path = path.unwrap_or_else(|| PathBuf::from("."));
+            match load_config(config.as_deref(), &path) {
+                Ok(c) => {
+                    print!("{}", c.show());
+                    ExitCode::SUCCESS
+                }
+                Err(code) => code,
+            }
         }
         Command::Explain { rule } => match mapvet::rules::find(&rule) {
             Some(r) => {
@@ -107,6 +168,8 @@ fn main() -> ExitCode {
             sarif_category,
             write_baseline,
             baseline,
+            config,
+            exclude,
         } => {
             for id in select.iter().flatten().chain(&ignore) {
                 if mapvet::rules::find(id).is_none() {
@@ -119,12 +182,32 @@ fn main() -> ExitCode {
             } else {
                 paths
             };
+            // The configuration, then the flags over it.
+            let config = match load_config(config.as_deref(), &paths[0]) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            let mut ignore_all = config.ignore.clone();
+            ignore_all.extend(ignore);
+            let mut exclude_all = config.clone();
+            exclude_all.exclude.extend(exclude);
+            if exclude_all.path.is_none() && !exclude_all.exclude.is_empty() {
+                exclude_all.path = std::env::current_dir().ok().map(|d| d.join("mapvet.toml"));
+            }
+            for g in &exclude_all.exclude {
+                if let Err(e) = globset::Glob::new(g) {
+                    eprintln!("mapvet: error: bad --exclude glob `{g}`: {e}");
+                    return ExitCode::from(2);
+                }
+            }
             let opts = mapvet::Options {
                 threads,
                 include_generated,
-                select,
-                ignore,
+                select: select.or(config.select.clone()),
+                ignore: ignore_all,
                 report_unused_ignores,
+                severity: config.severity.clone(),
+                exclude: exclude_all.excluder(),
             };
             let mut report = mapvet::check_paths(&paths, &opts);
             if let Some(file) = &write_baseline {
