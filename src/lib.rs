@@ -548,6 +548,35 @@ pub fn check_package_sources(
     report
 }
 
+/// Checks `text` as the content of `path` (an editor buffer, standard
+/// input), with the other `.go` files of its directory read from disk as the
+/// package context.
+pub fn check_source_in_context(path: &Path, text: String, opts: &Options) -> Report {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let listing = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir.as_path()
+    };
+    let mut files = vec![(path.to_path_buf(), text, true)];
+    if let Ok(entries) = std::fs::read_dir(listing) {
+        let mut siblings: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "go") && p.file_name() != path.file_name()
+            })
+            .collect();
+        siblings.sort();
+        for s in siblings {
+            if let Ok(t) = std::fs::read_to_string(&s) {
+                files.push((dir.join(s.file_name().unwrap()), t, false));
+            }
+        }
+    }
+    check_package_sources(&dir, files, opts)
+}
+
 /// The severity a rule reports with.
 pub fn severity_of(rule: &str) -> Severity {
     rules::find(rule).map_or(Severity::Error, |r| r.default_severity)

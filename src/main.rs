@@ -74,6 +74,10 @@ enum Command {
         /// the configuration's directory or the working directory)
         #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
         exclude: Vec<String>,
+        /// Read the source from standard input as the content of PATH (the
+        /// package's other files are read from disk)
+        #[arg(long, value_name = "PATH")]
+        stdin_filename: Option<PathBuf>,
     },
     /// Print a rule's documentation
     Explain { rule: String },
@@ -170,6 +174,7 @@ fn main() -> ExitCode {
             baseline,
             config,
             exclude,
+            stdin_filename,
         } => {
             for id in select.iter().flatten().chain(&ignore) {
                 if mapvet::rules::find(id).is_none() {
@@ -209,7 +214,18 @@ fn main() -> ExitCode {
                 severity: config.severity.clone(),
                 exclude: exclude_all.excluder(),
             };
-            let mut report = mapvet::check_paths(&paths, &opts);
+            let mut report = match &stdin_filename {
+                Some(path) => {
+                    let mut text = String::new();
+                    if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    {
+                        eprintln!("mapvet: error: cannot read standard input: {e}");
+                        return ExitCode::from(2);
+                    }
+                    mapvet::check_source_in_context(path, text, &opts)
+                }
+                None => mapvet::check_paths(&paths, &opts),
+            };
             if let Some(file) = &write_baseline {
                 let text = mapvet::baseline::write(&report);
                 if let Err(e) = std::fs::write(file, text) {

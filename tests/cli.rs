@@ -282,3 +282,39 @@ fn baseline_reports_only_new_findings_even_when_lines_move() {
     write(&d, "bad.json", "{");
     assert_eq!(mapvet(&d, &["check", "--baseline", "bad.json"]).code, 2);
 }
+
+#[test]
+fn stdin_filename_uses_the_package_on_disk() {
+    let d = scratch("stdin");
+    write(
+        &d,
+        "pkg/types.go",
+        "package p\n\ntype T struct {\n\tM map[string]int\n}\n",
+    );
+    write(&d, "pkg/use.go", "package p\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mapvet"))
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "pkg/use.go",
+        ])
+        .current_dir(&d)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"package p\n\nfunc f() {\n\tvar t T\n\tt.M[\"a\"] = 1\n}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(json_paths(&stdout), vec!["pkg/use.go"], "{stdout}");
+    assert!(stdout.contains("write to nil map t.M"));
+}
