@@ -20,6 +20,8 @@ enum Format {
     Github,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Check Go files and directories (default: the current directory)
