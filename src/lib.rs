@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod config;
 pub mod diagnostic;
 pub mod discover;
+pub mod fields;
 pub mod model;
 pub mod output;
 pub mod rules;
@@ -42,6 +43,36 @@ pub struct Options {
     pub severity: std::collections::BTreeMap<String, Option<Severity>>,
     /// Files to leave out: globs relative to a base directory.
     pub exclude: Option<(PathBuf, globset::GlobSet)>,
+    /// Stop after parsing (the baseline of the speed benchmark).
+    pub parse_only: bool,
+}
+
+/// Time spent per phase, summed over worker threads (CPU-ish time), and
+/// the volume of input: printed by `mapvet check --stats`.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub read_ns: std::sync::atomic::AtomicU64,
+    pub parse_ns: std::sync::atomic::AtomicU64,
+    pub model_ns: std::sync::atomic::AtomicU64,
+    pub rules_ns: std::sync::atomic::AtomicU64,
+    pub bytes: std::sync::atomic::AtomicU64,
+    pub lines: std::sync::atomic::AtomicU64,
+}
+
+pub static STATS: Stats = Stats {
+    read_ns: std::sync::atomic::AtomicU64::new(0),
+    parse_ns: std::sync::atomic::AtomicU64::new(0),
+    model_ns: std::sync::atomic::AtomicU64::new(0),
+    rules_ns: std::sync::atomic::AtomicU64::new(0),
+    bytes: std::sync::atomic::AtomicU64::new(0),
+    lines: std::sync::atomic::AtomicU64::new(0),
+};
+
+fn add(counter: &std::sync::atomic::AtomicU64, since: std::time::Instant) {
+    counter.fetch_add(
+        since.elapsed().as_nanos() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
 }
 
 impl Options {
@@ -263,8 +294,22 @@ fn check_dir(dir: &Path, targets: &[PathBuf], opts: &Options) -> Report {
     let loaded: Vec<Loaded> = all
         .par_iter()
         .map(|(path, report)| {
+            let t = std::time::Instant::now();
             let text = std::fs::read(path).map_err(|e| io_message(&e));
-            load(path, text, *report, opts)
+            add(&STATS.read_ns, t);
+            if let Ok(b) = &text {
+                STATS
+                    .bytes
+                    .fetch_add(b.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                let lines = b.iter().filter(|&&c| c == b'\n').count();
+                STATS
+                    .lines
+                    .fetch_add(lines as u64, std::sync::atomic::Ordering::Relaxed);
+            }
+            let t = std::time::Instant::now();
+            let loaded = load(path, text, *report, opts);
+            add(&STATS.parse_ns, t);
+            loaded
         })
         .collect();
     let mut sources = Vec::new();
@@ -424,8 +469,17 @@ fn check_parsed(dir: &Path, sources: Vec<ParsedSource>, opts: &Options) -> Repor
         if !files.iter().any(|f| f.report) {
             continue;
         }
+        if opts.parse_only {
+            continue;
+        }
+        let t = std::time::Instant::now();
         let pkg = Package::build(dir.to_path_buf(), name, files);
-        for f in run_rules(&pkg, opts) {
+        add(&STATS.model_ns, t);
+        let t = std::time::Instant::now();
+        let found = run_rules(&pkg, opts);
+        add(&STATS.rules_ns, t);
+        drop(pkg);
+        for f in found {
             if f.suppressed.is_some() {
                 report.suppressed.push(f);
             } else {

@@ -80,6 +80,12 @@ enum Command {
         /// package's other files are read from disk)
         #[arg(long, value_name = "PATH")]
         stdin_filename: Option<PathBuf>,
+        /// Print timing per phase, input size and peak memory to stderr
+        #[arg(long)]
+        stats: bool,
+        /// Only walk, read and parse (the speed benchmark's baseline)
+        #[arg(long, hide = true)]
+        parse_only: bool,
     },
     /// Print a rule's documentation
     Explain { rule: String },
@@ -124,6 +130,36 @@ fn load_config(
         );
         ExitCode::from(2)
     })
+}
+
+/// `--stats`: input volume, wall time, time per phase summed over worker
+/// threads, peak resident memory.
+fn stats_text(report: &mapvet::Report, wall: std::time::Duration) -> String {
+    use std::sync::atomic::Ordering::Relaxed;
+    let s = &mapvet::STATS;
+    let ms = |ns: u64| ns as f64 / 1e6;
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l[6..].trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    format!(
+        "mapvet stats: files {} checked ({} skipped), {} bytes, {} lines\n\
+         mapvet stats: wall {:.1} ms; summed over threads: read {:.1} ms, parse {:.1} ms, package model {:.1} ms, function facts + rules {:.1} ms\n\
+         mapvet stats: peak RSS {peak}\n",
+        report.files_checked,
+        report.skipped.len(),
+        s.bytes.load(Relaxed),
+        s.lines.load(Relaxed),
+        wall.as_secs_f64() * 1e3,
+        ms(s.read_ns.load(Relaxed)),
+        ms(s.parse_ns.load(Relaxed)),
+        ms(s.model_ns.load(Relaxed)),
+        ms(s.rules_ns.load(Relaxed)),
+    )
 }
 
 fn main() -> ExitCode {
@@ -177,7 +213,10 @@ fn main() -> ExitCode {
             config,
             exclude,
             stdin_filename,
+            stats,
+            parse_only,
         } => {
+            let started = std::time::Instant::now();
             for id in select.iter().flatten().chain(&ignore) {
                 if mapvet::rules::find(id).is_none() {
                     eprintln!("mapvet: error: unknown rule `{id}` (see `mapvet rules`)");
@@ -215,6 +254,7 @@ fn main() -> ExitCode {
                 report_unused_ignores,
                 severity: config.severity.clone(),
                 exclude: exclude_all.excluder(),
+                parse_only,
             };
             let mut report = match &stdin_filename {
                 Some(path) => {
@@ -301,6 +341,9 @@ fn main() -> ExitCode {
             }
             if matches!(format, Format::Text) {
                 let _ = writeln!(stderr, "{}", output::text::summary(&report));
+            }
+            if stats {
+                let _ = write!(stderr, "{}", stats_text(&report, started.elapsed()));
             }
             ExitCode::from(report.exit_code() as u8)
         }

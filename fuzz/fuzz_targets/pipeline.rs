@@ -5,7 +5,8 @@
 //! NULs stay in the last file), each converted with `from_utf8_lossy`. A
 //! cheap hash of each chunk decides whether it gets a `package p\n` prefix
 //! (about half the time) and, for files after the first, whether it is only
-//! package context (`report = false`, about a quarter of the time).
+//! package context (`report = false`, about a quarter of the time). A hash
+//! of the whole input toggles `report_unused_ignores`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -33,7 +34,11 @@ fuzz_target!(|data: &[u8]| {
         let report = i == 0 || (h >> 1) & 3 != 0;
         files.push((PathBuf::from(format!("f{i}.go")), text, report));
     }
-    let opts = mapvet::Options::default();
+    // Also report unused suppression directives half of the time.
+    let opts = mapvet::Options {
+        report_unused_ignores: fnv(data) & 1 == 1,
+        ..Default::default()
+    };
     let report = mapvet::check_package_sources(Path::new(""), files, &opts);
 
     let _ = mapvet::output::text::render(

@@ -212,7 +212,55 @@ pub struct FileFacts {
     pub sync_points: Vec<(CtxId, usize)>,
 }
 
+/// Lengths of the fact lists, to undo what a speculative pass recorded.
+pub struct Marks([usize; 12]);
+
 impl FileFacts {
+    pub fn marks(&self) -> Marks {
+        Marks([
+            self.vars.len(),
+            self.ctxs.len(),
+            self.accesses.len(),
+            self.calls.len(),
+            self.go_calls.len(),
+            self.returns.len(),
+            self.captures.len(),
+            self.addr_taken.len(),
+            self.map_ranges.len(),
+            self.locked_fields.len(),
+            self.sync_points.len(),
+            0,
+        ])
+    }
+
+    pub fn truncate(&mut self, m: &Marks) {
+        let [
+            vars,
+            ctxs,
+            accesses,
+            calls,
+            go_calls,
+            returns,
+            captures,
+            addr,
+            ranges,
+            locked,
+            syncs,
+            _,
+        ] = m.0;
+        self.vars.truncate(vars);
+        self.ctxs.truncate(ctxs);
+        self.accesses.truncate(accesses);
+        self.calls.truncate(calls);
+        self.go_calls.truncate(go_calls);
+        self.returns.truncate(returns);
+        self.captures.truncate(captures);
+        self.addr_taken.truncate(addr);
+        self.map_ranges.truncate(ranges);
+        self.locked_fields.truncate(locked);
+        self.sync_points.truncate(syncs);
+    }
+
     /// The contexts from `ctx` out to its function.
     pub fn chain(&self, ctx: CtxId) -> impl Iterator<Item = &FnCtx> + '_ {
         let mut cur = Some(ctx);

@@ -19,6 +19,7 @@ use super::facts::{
 use super::locks::{Locks, Mode};
 use super::{Package, Ty, for_each_node, named_children};
 use crate::diagnostic::Span;
+use crate::fields::FieldExt;
 use std::collections::{HashMap, HashSet};
 use tree_sitter::Node;
 
@@ -192,16 +193,21 @@ fn join(a: Option<State>, b: Option<State>) -> Option<State> {
         (None, x) | (x, None) => x,
         (Some(a), Some(b)) => {
             let mut out = State::default();
-            let keys: HashSet<&Path> = a.vals.keys().chain(b.vals.keys()).collect();
-            for k in keys {
-                let v = join_vals(a.get(k), b.get(k));
-                if v != MapVal::Unknown || a.get(k) != b.get(k) {
-                    out.vals.insert(k.clone(), v);
-                }
-            }
             for (k, o) in &a.fresh {
                 if b.fresh.contains_key(k) {
                     out.fresh.insert(k.clone(), o.clone());
+                }
+            }
+            let keys: HashSet<&Path> = a.vals.keys().chain(b.vals.keys()).collect();
+            for k in keys {
+                let v = join_vals(a.get(k), b.get(k));
+                // Unknown is the default; it is stored only to override an
+                // entry the fresh parent would otherwise make nil. (Keeping
+                // states minimal lets loops converge at their first pass.)
+                let derived = matches!(k.segs.last(), Some(Seg::Key(_)))
+                    && k.parent().is_some_and(|p| out.fresh.contains_key(&p));
+                if v != MapVal::Unknown || derived {
+                    out.vals.insert(k.clone(), v);
                 }
             }
             out.locks = a.locks.join(&b.locks);
@@ -268,7 +274,7 @@ pub fn analyze_file(pkg: &Package, file: usize) -> FileFacts {
     for decl in named_children(root) {
         match decl.kind() {
             "function_declaration" | "method_declaration" => {
-                if let Some(body) = decl.child_by_field_name("body") {
+                if let Some(body) = decl.field("body") {
                     analyze_function(pkg, src, &mut facts, decl, body);
                 }
             }
@@ -281,7 +287,7 @@ pub fn analyze_file(pkg: &Package, file: usize) -> FileFacts {
                     }
                 });
                 for lit in lits {
-                    if let Some(body) = lit.child_by_field_name("body") {
+                    if let Some(body) = lit.field("body") {
                         analyze_function(pkg, src, &mut facts, lit, body);
                     }
                 }
@@ -320,9 +326,7 @@ fn analyze_function<'t>(
         facts.returns.len(),
         facts.sync_points.len(),
     );
-    let name = func
-        .child_by_field_name("name")
-        .map(|n| src[n.byte_range()].to_string());
+    let name = func.field("name").map(|n| src[n.byte_range()].to_string());
     let ctx = facts.ctxs.len();
     facts.ctxs.push(FnCtx {
         kind: CtxKind::Func,
@@ -361,14 +365,14 @@ fn analyze_function<'t>(
         return;
     }
     let mut st = State::default();
-    if let Some(tp) = func.child_by_field_name("type_parameters") {
+    if let Some(tp) = func.field("type_parameters") {
         for_each_node(tp, |n| {
             if n.kind() == "identifier" {
                 a.local_types.insert(src[n.byte_range()].to_string());
             }
         });
     }
-    if let Some(r) = func.child_by_field_name("receiver") {
+    if let Some(r) = func.field("receiver") {
         let first = a.facts.vars.len();
         a.declare_params(r, &mut st, false);
         if let Some(v) = a.facts.vars.get(first) {
@@ -385,10 +389,10 @@ fn analyze_function<'t>(
             c.type_name = type_name;
         }
     }
-    if let Some(p) = func.child_by_field_name("parameters") {
+    if let Some(p) = func.field("parameters") {
         a.declare_params(p, &mut st, false);
     }
-    if let Some(r) = func.child_by_field_name("result")
+    if let Some(r) = func.field("result")
         && r.kind() == "parameter_list"
     {
         a.declare_params(r, &mut st, true);
@@ -407,7 +411,7 @@ fn analyze_function<'t>(
 
 /// `func(w http.ResponseWriter, r *http.Request)`.
 fn is_handler_signature(func: Node<'_>, src: &str) -> bool {
-    let Some(params) = func.child_by_field_name("parameters") else {
+    let Some(params) = func.field("parameters") else {
         return false;
     };
     let types: Vec<String> = named_children(params)
@@ -418,7 +422,7 @@ fn is_handler_signature(func: Node<'_>, src: &str) -> bool {
                 p.children_by_field_name("name", &mut c).count().max(1)
             };
             let t = p
-                .child_by_field_name("type")
+                .field("type")
                 .map(|t| src[t.byte_range()].split_whitespace().collect::<String>())
                 .unwrap_or_default();
             std::iter::repeat_n(t, n)
@@ -505,15 +509,12 @@ impl<'a> Analyzer<'a> {
         for_each_node(func, |n| match n.kind() {
             "goto_statement" => ok = false,
             "type_spec" | "type_alias" => {
-                if let Some(name) = n.child_by_field_name("name") {
+                if let Some(name) = n.field("name") {
                     local_types.insert(src[name.byte_range()].to_string());
                 }
             }
             "unary_expression" if op_text(n, src) == "&" => {
-                if let Some(r) = n
-                    .child_by_field_name("operand")
-                    .and_then(|o| root_ident(o, src))
-                {
+                if let Some(r) = n.field("operand").and_then(|o| root_ident(o, src)) {
                     volatile.insert(r.to_string());
                 }
             }
@@ -530,11 +531,11 @@ impl<'a> Analyzer<'a> {
                             m.children_by_field_name("name", &mut c).collect()
                         }
                         "short_var_declaration" => m
-                            .child_by_field_name("left")
+                            .field("left")
                             .map(|l| named_children(l).collect())
                             .unwrap_or_default(),
                         "range_clause" if has_token(m, ":=") => m
-                            .child_by_field_name("left")
+                            .field("left")
                             .map(|l| named_children(l).collect())
                             .unwrap_or_default(),
                         _ => Vec::new(),
@@ -544,18 +545,18 @@ impl<'a> Analyzer<'a> {
                 for_each_node(n, |m| {
                     let targets: Vec<Node<'_>> = match m.kind() {
                         "assignment_statement" | "short_var_declaration" => m
-                            .child_by_field_name("left")
+                            .field("left")
                             .map(|l| named_children(l).collect())
                             .unwrap_or_default(),
                         "inc_statement" | "dec_statement" => m.named_child(0).into_iter().collect(),
                         "call_expression" => {
                             let mut t: Vec<Node<'_>> = m
-                                .child_by_field_name("arguments")
+                                .field("arguments")
                                 .map(|l| named_children(l).collect())
                                 .unwrap_or_default();
-                            if let Some(f) = m.child_by_field_name("function")
+                            if let Some(f) = m.field("function")
                                 && f.kind() == "selector_expression"
-                                && let Some(o) = f.child_by_field_name("operand")
+                                && let Some(o) = f.field("operand")
                             {
                                 t.push(o);
                             }
@@ -587,9 +588,7 @@ impl<'a> Analyzer<'a> {
             ) {
                 continue;
             }
-            let ty = p
-                .child_by_field_name("type")
-                .map(|t| Ty::from_node(t, self.src));
+            let ty = p.field("type").map(|t| Ty::from_node(t, self.src));
             let variadic = p.kind() == "variadic_parameter_declaration";
             let mut c = p.walk();
             let names: Vec<_> = p.children_by_field_name("name", &mut c).collect();
@@ -694,11 +693,11 @@ impl<'a> Analyzer<'a> {
             }
             "parenthesized_expression" => self.path_of(node.named_child(0)?),
             "unary_expression" if op_text(node, self.src) == "*" => {
-                self.path_of(node.child_by_field_name("operand")?)
+                self.path_of(node.field("operand")?)
             }
             "selector_expression" => {
-                let (base, ty) = self.path_of(node.child_by_field_name("operand")?)?;
-                let field = self.text(node.child_by_field_name("field")?);
+                let (base, ty) = self.path_of(node.field("operand")?)?;
+                let field = self.text(node.field("field")?);
                 match ty {
                     Some(ty) if !matches!(self.resolve(&ty), Ty::Other) => {
                         let (segs, fty) = self.pkg.field_path(self.resolve(&ty), field)?;
@@ -712,8 +711,8 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "index_expression" => {
-                let (base, ty) = self.path_of(node.child_by_field_name("operand")?)?;
-                let index = node.child_by_field_name("index")?;
+                let (base, ty) = self.path_of(node.field("operand")?)?;
+                let index = node.field("index")?;
                 let mut stable = true;
                 for_each_node(index, |n| {
                     if matches!(
@@ -772,37 +771,35 @@ impl<'a> Analyzer<'a> {
             }
             "parenthesized_expression" => self.expr_type(node.named_child(0)?),
             "unary_expression" if op_text(node, self.src) == "*" => {
-                match self.expr_type(node.child_by_field_name("operand")?)? {
+                match self.expr_type(node.field("operand")?)? {
                     Ty::Pointer(t) => Some(*t),
                     t => Some(t),
                 }
             }
             "selector_expression" => {
-                let base = self.expr_type(node.child_by_field_name("operand")?)?;
-                let field = self.text(node.child_by_field_name("field")?);
+                let base = self.expr_type(node.field("operand")?)?;
+                let field = self.text(node.field("field")?);
                 self.pkg
                     .field_path(self.resolve(&base), field)
                     .map(|(_, t)| t)
             }
-            "index_expression" => {
-                match self.resolve(&self.expr_type(node.child_by_field_name("operand")?)?) {
-                    Ty::Map(v) | Ty::Slice(v) => Some((**v).clone()),
-                    _ => None,
-                }
-            }
+            "index_expression" => match self.resolve(&self.expr_type(node.field("operand")?)?) {
+                Ty::Map(v) | Ty::Slice(v) => Some((**v).clone()),
+                _ => None,
+            },
             "call_expression" => {
-                let f = node.child_by_field_name("function")?;
+                let f = node.field("function")?;
                 match f.kind() {
                     "identifier" if self.lookup(self.text(f)).is_none() => {
                         self.pkg.result_of(None, self.text(f)).cloned()
                     }
                     "selector_expression" => {
-                        let recv = match self.expr_type(f.child_by_field_name("operand")?)? {
+                        let recv = match self.expr_type(f.field("operand")?)? {
                             Ty::Pointer(p) => *p,
                             t => t,
                         };
                         let Ty::Named(t) = recv else { return None };
-                        let m = self.text(f.child_by_field_name("field")?);
+                        let m = self.text(f.field("field")?);
                         self.pkg.result_of(Some(&t), m).cloned()
                     }
                     _ => None,
@@ -846,10 +843,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "selector_expression" => {
-                let (Some(o), Some(f)) = (
-                    node.child_by_field_name("operand"),
-                    node.child_by_field_name("field"),
-                ) else {
+                let (Some(o), Some(f)) = (node.field("operand"), node.field("field")) else {
                     return (Target::Other, is_map);
                 };
                 match self.expr_type(o).and_then(|t| self.struct_name(&t)) {
@@ -919,15 +913,12 @@ impl<'a> Analyzer<'a> {
     /// calls of this package's lock helpers. Returns true if `call` was one.
     fn lock_op(&mut self, call: Node<'_>, st: &mut State, deferred: bool) -> bool {
         let Some(f) = call
-            .child_by_field_name("function")
+            .field("function")
             .filter(|f| f.kind() == "selector_expression")
         else {
             return false;
         };
-        let (Some(o), Some(m)) = (
-            f.child_by_field_name("operand"),
-            f.child_by_field_name("field"),
-        ) else {
+        let (Some(o), Some(m)) = (f.field("operand"), f.field("field")) else {
             return false;
         };
         let method = self.text(m);
@@ -957,13 +948,10 @@ impl<'a> Analyzer<'a> {
             // type T, or `x` itself with T embedding the mutex.
             let field = match o.kind() {
                 "selector_expression" => o
-                    .child_by_field_name("operand")
+                    .field("operand")
                     .and_then(|b| self.expr_type(b))
                     .and_then(|t| self.struct_name(&t))
-                    .zip(
-                        o.child_by_field_name("field")
-                            .map(|f| self.text(f).to_string()),
-                    ),
+                    .zip(o.field("field").map(|f| self.text(f).to_string())),
                 _ => self
                     .expr_type(o)
                     .and_then(|t| self.struct_name(&t))
@@ -1089,11 +1077,11 @@ impl<'a> Analyzer<'a> {
             "go_statement" => {
                 if let Some(e) = node.named_child(0) {
                     if self.report
-                        && let Some(f) = e.child_by_field_name("function")
+                        && let Some(f) = e.field("function")
                     {
                         let name = match f.kind() {
                             "identifier" => Some(f),
-                            "selector_expression" => f.child_by_field_name("field"),
+                            "selector_expression" => f.field("field"),
                             _ => None,
                         };
                         if let Some(n) = name {
@@ -1130,9 +1118,7 @@ impl<'a> Analyzer<'a> {
                         let e = strip_parens(e);
                         // `return v` and `return &v`.
                         let e = if e.kind() == "unary_expression" && op_text(e, self.src) == "&" {
-                            e.child_by_field_name("operand")
-                                .map(strip_parens)
-                                .unwrap_or(e)
+                            e.field("operand").map(strip_parens).unwrap_or(e)
                         } else {
                             e
                         };
@@ -1159,9 +1145,7 @@ impl<'a> Analyzer<'a> {
                 self.switch_stmt(node, st, label)
             }
             "labeled_statement" => {
-                let l = node
-                    .child_by_field_name("label")
-                    .map(|l| self.text(l).to_string());
+                let l = node.field("label").map(|l| self.text(l).to_string());
                 match named_children(node).find(|c| c.kind() != "label_name") {
                     Some(inner) => {
                         self.pending_label = l;
@@ -1204,11 +1188,9 @@ impl<'a> Analyzer<'a> {
     }
 
     fn var_spec(&mut self, spec: Node<'_>, st: &mut State) {
-        let ty = spec
-            .child_by_field_name("type")
-            .map(|t| Ty::from_node(t, self.src));
+        let ty = spec.field("type").map(|t| Ty::from_node(t, self.src));
         let values: Vec<Node<'_>> = spec
-            .child_by_field_name("value")
+            .field("value")
             .map(|v| named_children(v).collect())
             .unwrap_or_default();
         for v in &values {
@@ -1242,14 +1224,12 @@ impl<'a> Analyzer<'a> {
                         let fix =
                             (names.len() == 1 && self.pkg.is_map(ty) && !self.local_shadowed(ty))
                                 .then(|| {
-                                    let t = spec.child_by_field_name("type").unwrap();
+                                    let t = spec.field("type").unwrap();
                                     (t.end_byte(), self.text(t).to_string())
                                 });
                         let kind = if matches!(self.resolve(ty), Ty::Struct(_)) {
                             OriginKind::ZeroStruct {
-                                type_name: self
-                                    .text(spec.child_by_field_name("type").unwrap())
-                                    .to_string(),
+                                type_name: self.text(spec.field("type").unwrap()).to_string(),
                             }
                         } else {
                             OriginKind::VarDecl { fix }
@@ -1271,11 +1251,11 @@ impl<'a> Analyzer<'a> {
 
     fn short_var(&mut self, node: Node<'_>, st: &mut State) {
         let left: Vec<Node<'_>> = node
-            .child_by_field_name("left")
+            .field("left")
             .map(|l| named_children(l).collect())
             .unwrap_or_default();
         let right: Vec<Node<'_>> = node
-            .child_by_field_name("right")
+            .field("right")
             .map(|r| named_children(r).collect())
             .unwrap_or_default();
         for r in &right {
@@ -1333,16 +1313,14 @@ impl<'a> Analyzer<'a> {
     /// Returns true when the statement certainly panics on a nil map write.
     fn assignment(&mut self, node: Node<'_>, st: &mut State) -> bool {
         let left: Vec<Node<'_>> = node
-            .child_by_field_name("left")
+            .field("left")
             .map(|l| named_children(l).collect())
             .unwrap_or_default();
         let right: Vec<Node<'_>> = node
-            .child_by_field_name("right")
+            .field("right")
             .map(|r| named_children(r).collect())
             .unwrap_or_default();
-        let plain = node
-            .child_by_field_name("operator")
-            .is_none_or(|o| self.text(o) == "=");
+        let plain = node.field("operator").is_none_or(|o| self.text(o) == "=");
         for r in &right {
             self.expr(*r, st, Ctx::Bare);
         }
@@ -1405,8 +1383,8 @@ impl<'a> Analyzer<'a> {
     fn write_target(&mut self, target: Node<'_>, st: &mut State) -> bool {
         let t = strip_parens(target);
         if t.kind() == "index_expression" {
-            let operand = t.child_by_field_name("operand");
-            if let Some(i) = t.child_by_field_name("index") {
+            let operand = t.field("operand");
+            if let Some(i) = t.field("index") {
                 self.expr(i, st, Ctx::Bare);
             }
             if let Some(o) = operand {
@@ -1431,7 +1409,7 @@ impl<'a> Analyzer<'a> {
             match t.kind() {
                 "identifier" => {}
                 "selector_expression" => {
-                    if let Some(o) = t.child_by_field_name("operand") {
+                    if let Some(o) = t.field("operand") {
                         self.expr(o, st, Ctx::Read);
                     }
                 }
@@ -1452,7 +1430,7 @@ impl<'a> Analyzer<'a> {
                 value_struct(&t).then_some((CopySource::Var(id), t))
             }
             "unary_expression" if op_text(rhs, self.src) == "*" => {
-                let o = strip_parens(rhs.child_by_field_name("operand")?);
+                let o = strip_parens(rhs.field("operand")?);
                 if o.kind() != "identifier" {
                     return None;
                 }
@@ -1472,18 +1450,36 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// A package function named `new...`/`New...` returning one of the
+    /// package's types: a constructor, whose result nobody else has seen.
+    fn is_constructor(&self, f: Node<'_>) -> bool {
+        if f.kind() != "identifier" || self.lookup(self.text(f)).is_some() {
+            return false;
+        }
+        let name = self.text(f);
+        if !(name.starts_with("new") || name.starts_with("New")) {
+            return false;
+        }
+        match self.pkg.result_of(None, name) {
+            Some(Ty::Pointer(t)) => {
+                matches!(t.as_ref(), Ty::Named(n) if self.pkg.types.contains_key(n))
+            }
+            Some(Ty::Named(n)) => self.pkg.types.contains_key(n),
+            _ => false,
+        }
+    }
+
     /// `make(map...)` or a map literal.
     fn is_map_value(&self, rhs: Node<'_>) -> bool {
         let rhs = strip_parens(rhs);
         let ty = match rhs.kind() {
-            "composite_literal" => rhs.child_by_field_name("type"),
+            "composite_literal" => rhs.field("type"),
             "call_expression"
                 if rhs
-                    .child_by_field_name("function")
+                    .field("function")
                     .is_some_and(|f| self.text(f) == "make") =>
             {
-                rhs.child_by_field_name("arguments")
-                    .and_then(|a| a.named_child(0))
+                rhs.field("arguments").and_then(|a| a.named_child(0))
             }
             _ => None,
         };
@@ -1505,11 +1501,11 @@ impl<'a> Analyzer<'a> {
         let creates = match rhs.kind() {
             "composite_literal" => true,
             "unary_expression" => rhs
-                .child_by_field_name("operand")
+                .field("operand")
                 .is_some_and(|o| strip_parens(o).kind() == "composite_literal"),
             "call_expression" => rhs
-                .child_by_field_name("function")
-                .is_some_and(|f| matches!(self.text(f), "make" | "new")),
+                .field("function")
+                .is_some_and(|f| matches!(self.text(f), "make" | "new") || self.is_constructor(f)),
             _ => false,
         };
         if creates {
@@ -1529,8 +1525,8 @@ impl<'a> Analyzer<'a> {
                 None
             }
             "type_conversion_expression" => {
-                let ty = Ty::from_node(rhs.child_by_field_name("type")?, self.src);
-                let operand = rhs.child_by_field_name("operand").map(strip_parens);
+                let ty = Ty::from_node(rhs.field("type")?, self.src);
+                let operand = rhs.field("operand").map(strip_parens);
                 if operand.is_some_and(|o| o.kind() == "nil") && self.pkg.is_map(&ty) {
                     st.vals.insert(
                         path.clone(),
@@ -1543,9 +1539,9 @@ impl<'a> Analyzer<'a> {
                 Some(ty)
             }
             "call_expression" => {
-                let f = rhs.child_by_field_name("function")?;
+                let f = rhs.field("function")?;
                 let fname = self.text(f);
-                let args = rhs.child_by_field_name("arguments")?;
+                let args = rhs.field("arguments")?;
                 if matches!(
                     fname,
                     "fmt.Sprint" | "fmt.Sprintf" | "fmt.Sprintln" | "strings.Join"
@@ -1609,7 +1605,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "unary_expression" if op_text(rhs, self.src) == "&" => {
-                let inner = strip_parens(rhs.child_by_field_name("operand")?);
+                let inner = strip_parens(rhs.field("operand")?);
                 if inner.kind() == "composite_literal" {
                     let ty = self.composite(st, path, inner)?;
                     Some(Ty::Pointer(Box::new(ty)))
@@ -1639,8 +1635,8 @@ impl<'a> Analyzer<'a> {
     /// of maps, their listed entries known), structs get their omitted map
     /// fields nil.
     fn composite(&mut self, st: &mut State, path: &Path, lit: Node<'_>) -> Option<Ty> {
-        let ty = Ty::from_node(lit.child_by_field_name("type")?, self.src);
-        let body = lit.child_by_field_name("body")?;
+        let ty = Ty::from_node(lit.field("type")?, self.src);
+        let body = lit.field("body")?;
         match self.resolve(&ty).clone() {
             Ty::Map(v) => {
                 st.vals.insert(path.clone(), MapVal::Made);
@@ -1656,10 +1652,7 @@ impl<'a> Analyzer<'a> {
                         if el.kind() != "keyed_element" {
                             continue;
                         }
-                        let (Some(k), Some(val)) = (
-                            el.child_by_field_name("key"),
-                            el.child_by_field_name("value"),
-                        ) else {
+                        let (Some(k), Some(val)) = (el.field("key"), el.field("value")) else {
                             continue;
                         };
                         let key: String = self.text(k).split_whitespace().collect();
@@ -1678,7 +1671,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             Ty::Struct(fields) => {
-                let type_name = self.text(lit.child_by_field_name("type")?).to_string();
+                let type_name = self.text(lit.field("type")?).to_string();
                 let elements: Vec<Node<'_>> = named_children(body)
                     .filter(|e| matches!(e.kind(), "keyed_element" | "literal_element"))
                     .collect();
@@ -1687,9 +1680,9 @@ impl<'a> Analyzer<'a> {
                     let fpath = path.child(Seg::Field(f.name.clone()));
                     let given = if keyed {
                         elements.iter().find_map(|e| {
-                            let k = e.child_by_field_name("key")?;
+                            let k = e.field("key")?;
                             (self.text(k).trim() == f.name)
-                                .then(|| e.child_by_field_name("value")?.named_child(0))
+                                .then(|| e.field("value")?.named_child(0))
                                 .flatten()
                         })
                     } else {
@@ -1748,7 +1741,7 @@ impl<'a> Analyzer<'a> {
 
     fn if_stmt(&mut self, node: Node<'_>, mut st: State) -> Option<State> {
         self.scopes.push(HashMap::new());
-        if let Some(init) = node.child_by_field_name("initializer") {
+        if let Some(init) = node.field("initializer") {
             match self.stmt(init, Some(st)) {
                 Some(s) => st = s,
                 None => {
@@ -1757,7 +1750,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        let cond = node.child_by_field_name("condition");
+        let cond = node.field("condition");
         if let Some(c) = cond {
             self.expr(c, &mut st, Ctx::Read);
         }
@@ -1767,11 +1760,11 @@ impl<'a> Analyzer<'a> {
             self.refine(c, true, &mut then_st);
             self.refine(c, false, &mut else_st);
         }
-        let then_out = match node.child_by_field_name("consequence") {
+        let then_out = match node.field("consequence") {
             Some(b) => self.block(b, Some(then_st)),
             None => Some(then_st),
         };
-        let else_out = match node.child_by_field_name("alternative") {
+        let else_out = match node.field("alternative") {
             Some(alt) if alt.kind() == "block" => self.block(alt, Some(else_st)),
             Some(alt) => self.stmt(alt, Some(else_st)),
             None => Some(else_st),
@@ -1806,7 +1799,7 @@ impl<'a> Analyzer<'a> {
         match c.kind() {
             "identifier" | "selector_expression" => true,
             "unary_expression" if op_text(c, self.src) == "!" => {
-                c.child_by_field_name("operand").is_some_and(|o| {
+                c.field("operand").is_some_and(|o| {
                     matches!(strip_parens(o).kind(), "identifier" | "selector_expression")
                 })
             }
@@ -1829,15 +1822,15 @@ impl<'a> Analyzer<'a> {
         let cond = strip_parens(cond);
         match cond.kind() {
             "unary_expression" if op_text(cond, self.src) == "!" => {
-                if let Some(o) = cond.child_by_field_name("operand") {
+                if let Some(o) = cond.field("operand") {
                     self.refine(o, !truth, st);
                 }
             }
             "binary_expression" => {
                 let (Some(l), Some(r), Some(op)) = (
-                    cond.child_by_field_name("left"),
-                    cond.child_by_field_name("right"),
-                    cond.child_by_field_name("operator"),
+                    cond.field("left"),
+                    cond.field("right"),
+                    cond.field("operator"),
                 ) else {
                     return;
                 };
@@ -1882,14 +1875,14 @@ impl<'a> Analyzer<'a> {
     fn for_stmt(&mut self, node: Node<'_>, mut st: State, label: Option<String>) -> Option<State> {
         self.scopes.push(HashMap::new());
         let clause = named_children(node).find(|c| c.kind() != "block" && c.kind() != "comment");
-        let body = node.child_by_field_name("body");
+        let body = node.field("body");
         let mut cond = None;
         let mut update = None;
         let mut range_left = None;
         let mut is_range = false;
         match clause {
             Some(c) if c.kind() == "for_clause" => {
-                if let Some(init) = c.child_by_field_name("initializer") {
+                if let Some(init) = c.field("initializer") {
                     match self.stmt(init, Some(st)) {
                         Some(s) => st = s,
                         None => {
@@ -1898,12 +1891,13 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                 }
-                cond = c.child_by_field_name("condition");
-                update = c.child_by_field_name("update");
+                cond = c.field("condition");
+                update = c.field("update");
             }
             Some(c) if c.kind() == "range_clause" => {
                 is_range = true;
-                if let Some(r) = c.child_by_field_name("right") {
+                if let Some(r) = c.field("right") {
+                    self.record_read(&st, r);
                     self.expr(r, &mut st, Ctx::Read);
                     if self.report
                         && self
@@ -1924,9 +1918,7 @@ impl<'a> Analyzer<'a> {
                         self.facts.sync_points.push((self.ctx, node.end_byte()));
                     }
                 }
-                range_left = c
-                    .child_by_field_name("left")
-                    .map(|l| (l, has_token(c, ":=")));
+                range_left = c.field("left").map(|l| (l, has_token(c, ":=")));
             }
             Some(c) => cond = Some(c),
             None => {}
@@ -1934,34 +1926,49 @@ impl<'a> Analyzer<'a> {
         // Iterate the body to a fixpoint without reporting, then once more
         // from the fixpoint with reporting as the caller had it.
         let outer_report = self.report;
-        self.report = false;
         let mut head = st.clone();
-        let mut converged = false;
         self.loop_fn += 1;
         self.loop_total += 1;
-        for _ in 0..4 {
-            let (back, _) =
-                self.loop_body(node, body, cond, update, range_left, &head, label.clone());
-            let next = join(Some(head.clone()), back).unwrap_or_default();
-            if next == head {
-                converged = true;
-                break;
-            }
+        // First pass from the entry state, recording facts as the caller
+        // does: most loops converge at once, and then this pass is the final
+        // one. Otherwise its facts are dropped and the loop is iterated to a
+        // fixpoint without reporting, then passed once more with reporting.
+        let marks = self.facts.marks();
+        let (back, first_breaks) =
+            self.loop_body(node, body, cond, update, range_left, &head, label.clone());
+        let next = join(Some(head.clone()), back).unwrap_or_default();
+        let breaks = if next == head || self.gave_up {
+            first_breaks
+        } else {
+            self.facts.truncate(&marks);
+            self.report = false;
             head = next;
-            if self.gave_up {
-                break;
+            let mut converged = false;
+            for _ in 0..3 {
+                let (back, _) =
+                    self.loop_body(node, body, cond, update, range_left, &head, label.clone());
+                let next = join(Some(head.clone()), back).unwrap_or_default();
+                if next == head {
+                    converged = true;
+                    break;
+                }
+                head = next;
+                if self.gave_up {
+                    break;
+                }
             }
-        }
-        if !converged {
-            // What the maps hold is not known at the head; which locks are
-            // held is (the locks' lattice is finite and joined above).
-            head = State {
-                locks: head.locks,
-                ..State::default()
-            };
-        }
-        self.report = outer_report;
-        let (_, breaks) = self.loop_body(node, body, cond, update, range_left, &head, label);
+            if !converged {
+                // What the maps hold is not known at the head; which locks
+                // are held is (the locks' lattice is finite and joined above).
+                head = State {
+                    locks: head.locks,
+                    ..State::default()
+                };
+            }
+            self.report = outer_report;
+            let (_, breaks) = self.loop_body(node, body, cond, update, range_left, &head, label);
+            breaks
+        };
         self.loop_fn -= 1;
         self.loop_total -= 1;
         let mut exit = None;
@@ -2004,7 +2011,7 @@ impl<'a> Analyzer<'a> {
         // struct values (copied into the value variable).
         let right = named_children(_node)
             .find(|c| c.kind() == "range_clause")
-            .and_then(|c| c.child_by_field_name("right"));
+            .and_then(|c| c.field("right"));
         let elem = right.and_then(
             |r| match self.expr_type(r).map(|t| self.resolve(&t).clone()) {
                 Some(Ty::Slice(e) | Ty::Map(e)) => Some(*e),
@@ -2069,7 +2076,7 @@ impl<'a> Analyzer<'a> {
         label: Option<String>,
     ) -> Option<State> {
         self.scopes.push(HashMap::new());
-        if let Some(init) = node.child_by_field_name("initializer") {
+        if let Some(init) = node.field("initializer") {
             match self.stmt(init, Some(st)) {
                 Some(s) => st = s,
                 None => {
@@ -2078,11 +2085,11 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        if let Some(v) = node.child_by_field_name("value") {
+        if let Some(v) = node.field("value") {
             self.expr(v, &mut st, Ctx::Read);
         }
         let alias: Vec<Node<'_>> = node
-            .child_by_field_name("alias")
+            .field("alias")
             .map(|a| named_children(a).collect())
             .unwrap_or_default();
         let cases: Vec<Node<'_>> = named_children(node)
@@ -2104,7 +2111,7 @@ impl<'a> Analyzer<'a> {
         let mut carried: Option<State> = None;
         for case in &cases {
             let mut cs = st.clone();
-            let receives = case.child_by_field_name("communication").is_some_and(|c| {
+            let receives = case.field("communication").is_some_and(|c| {
                 c.kind() == "receive_statement" || self.text(c).trim_start().starts_with("<-")
             });
             let event_loop = receives && self.loop_fn > 0;
@@ -2113,16 +2120,16 @@ impl<'a> Analyzer<'a> {
             for a in &alias {
                 self.declare(*a, None);
             }
-            if let Some(v) = case.child_by_field_name("value") {
+            if let Some(v) = case.field("value") {
                 self.expr(v, &mut cs, Ctx::Read);
             }
-            if let Some(comm) = case.child_by_field_name("communication") {
+            if let Some(comm) = case.field("communication") {
                 match comm.kind() {
                     "receive_statement" => {
-                        if let Some(r) = comm.child_by_field_name("right") {
+                        if let Some(r) = comm.field("right") {
                             self.expr(r, &mut cs, Ctx::Bare);
                         }
-                        if let Some(l) = comm.child_by_field_name("left") {
+                        if let Some(l) = comm.field("left") {
                             let declares = has_token(comm, ":=");
                             for n in named_children(l) {
                                 if declares {
@@ -2190,7 +2197,6 @@ impl<'a> Analyzer<'a> {
         match node.kind() {
             "identifier" => {
                 self.note_ref(node);
-                self.record_read(st, node);
                 if ctx == Ctx::Bare
                     && let Some((p, _)) = self.path_of(node)
                 {
@@ -2198,18 +2204,18 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "selector_expression" | "index_expression" => {
-                if node.kind() == "selector_expression" {
-                    self.record_read(st, node);
-                }
                 if ctx == Ctx::Bare
                     && let Some((p, _)) = self.path_of(node)
                 {
                     st.escape(&p);
                 }
-                if let Some(o) = node.child_by_field_name("operand") {
+                if let Some(o) = node.field("operand") {
+                    if node.kind() == "index_expression" {
+                        self.record_read(st, o);
+                    }
                     self.expr(o, st, Ctx::Read);
                 }
-                if let Some(i) = node.child_by_field_name("index") {
+                if let Some(i) = node.field("index") {
                     self.expr(i, st, Ctx::Bare);
                 }
             }
@@ -2223,7 +2229,7 @@ impl<'a> Analyzer<'a> {
                 if op == "<-" && self.report {
                     self.facts.sync_points.push((self.ctx, node.start_byte()));
                 }
-                if let Some(o) = node.child_by_field_name("operand") {
+                if let Some(o) = node.field("operand") {
                     if op == "&" {
                         if self.report
                             && let Some(id) = root_ident(o, self.src).and_then(|r| self.lookup(r))
@@ -2248,21 +2254,21 @@ impl<'a> Analyzer<'a> {
             "call_expression" => self.call(node, st),
             "func_literal" => self.closure(node, st),
             "type_conversion_expression" => {
-                if let Some(o) = node.child_by_field_name("operand") {
+                if let Some(o) = node.field("operand") {
                     self.expr(o, st, Ctx::Bare);
                 }
             }
             "composite_literal" => {
-                if let Some(b) = node.child_by_field_name("body") {
+                if let Some(b) = node.field("body") {
                     self.expr(b, st, Ctx::Bare);
                 }
             }
             "keyed_element" => {
                 // A struct literal's keys are field names, not variables.
-                if let Some(v) = node.child_by_field_name("value") {
+                if let Some(v) = node.field("value") {
                     self.expr(v, st, Ctx::Bare);
                 }
-                if let Some(k) = node.child_by_field_name("key")
+                if let Some(k) = node.field("key")
                     && k.named_child(0).is_some_and(|c| c.kind() != "identifier")
                 {
                     self.expr(k, st, Ctx::Bare);
@@ -2280,7 +2286,7 @@ impl<'a> Analyzer<'a> {
     /// What the body of `for ... range m` (over a map) does in iteration
     /// order. Nested function literals are not looked into.
     fn map_range(&self, node: Node<'_>, map: Node<'_>) -> MapRange {
-        let body = node.child_by_field_name("body");
+        let body = node.field("body");
         let head = Span {
             start: node.start_byte(),
             end: body.map_or(node.end_byte(), |b| b.start_byte()),
@@ -2315,7 +2321,7 @@ impl<'a> Analyzer<'a> {
         // is not one stream in iteration order.
         let loop_vars: Vec<&str> = named_children(node)
             .find(|c| c.kind() == "range_clause")
-            .and_then(|c| c.child_by_field_name("left"))
+            .and_then(|c| c.field("left"))
             .map(|l| named_children(l).map(|n| self.text(n)).collect())
             .unwrap_or_default();
         let per_entry = |target: Option<Node<'_>>| {
@@ -2327,7 +2333,7 @@ impl<'a> Analyzer<'a> {
         let mut fresh_in_body: HashSet<&str> = HashSet::new();
         for_each_node(body, |n| match n.kind() {
             "short_var_declaration" => {
-                if let Some(l) = n.child_by_field_name("left") {
+                if let Some(l) = n.field("left") {
                     fresh_in_body.extend(named_children(l).map(|i| self.text(i)));
                 }
             }
@@ -2339,13 +2345,10 @@ impl<'a> Analyzer<'a> {
                 );
             }
             "call_expression" => {
-                if let Some(f) = n.child_by_field_name("function")
+                if let Some(f) = n.field("function")
                     && f.kind() == "selector_expression"
-                    && f.child_by_field_name("field")
-                        .is_some_and(|m| self.text(m) == "Reset")
-                    && let Some(r) = f
-                        .child_by_field_name("operand")
-                        .and_then(|o| root_ident(o, self.src))
+                    && f.field("field").is_some_and(|m| self.text(m) == "Reset")
+                    && let Some(r) = f.field("operand").and_then(|o| root_ident(o, self.src))
                 {
                     fresh_in_body.insert(r);
                 }
@@ -2375,7 +2378,7 @@ impl<'a> Analyzer<'a> {
                 "func_literal"
                     if !n.parent().is_some_and(|p| {
                         p.kind() == "call_expression"
-                            && p.child_by_field_name("function") == Some(n)
+                            && p.field("function") == Some(n)
                             && !p.parent().is_some_and(|g| {
                                 matches!(g.kind(), "go_statement" | "defer_statement")
                             })
@@ -2386,9 +2389,8 @@ impl<'a> Analyzer<'a> {
                 // A send carries the entry's data in iteration order; a token
                 // (`sem <- struct{}{}`) does not.
                 "send_statement"
-                    if !per_entry(n.child_by_field_name("channel"))
-                        && n.child_by_field_name("value")
-                            .is_some_and(mentions_loop_var)
+                    if !per_entry(n.field("channel"))
+                        && n.field("value").is_some_and(mentions_loop_var)
                         && !self.sink_exempt(n, body, &loop_vars) =>
                 {
                     range.sinks.push((Span::of(n), "a channel send".into()))
@@ -2402,15 +2404,13 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 "assignment_statement" => {
-                    let op = n
-                        .child_by_field_name("operator")
-                        .map_or("=", |o| self.text(o));
+                    let op = n.field("operator").map_or("=", |o| self.text(o));
                     let left: Vec<Node<'_>> = n
-                        .child_by_field_name("left")
+                        .field("left")
                         .map(|l| named_children(l).collect())
                         .unwrap_or_default();
                     let right: Vec<Node<'_>> = n
-                        .child_by_field_name("right")
+                        .field("right")
                         .map(|r| named_children(r).collect())
                         .unwrap_or_default();
                     if let ([l], [r]) = (left.as_slice(), right.as_slice())
@@ -2420,18 +2420,16 @@ impl<'a> Analyzer<'a> {
                         let name = self.text(*l);
                         let r = strip_parens(*r);
                         let is_append = r.kind() == "call_expression"
-                            && r.child_by_field_name("function")
+                            && r.field("function")
                                 .is_some_and(|f| self.text(f) == "append")
-                            && r.child_by_field_name("arguments")
+                            && r.field("arguments")
                                 .and_then(|a| a.named_child(0))
                                 .is_some_and(|a| self.text(a) == name);
                         let is_string =
                             matches!(self.var_ty(id), Some(Ty::Named(ref t)) if t == "string");
                         let self_concat = r.kind() == "binary_expression"
-                            && r.child_by_field_name("left")
-                                .is_some_and(|a| self.text(a) == name)
-                            && r.child_by_field_name("operator")
-                                .is_some_and(|o| self.text(o) == "+");
+                            && r.field("left").is_some_and(|a| self.text(a) == name)
+                            && r.field("operator").is_some_and(|o| self.text(o) == "+");
                         if op == "=" && is_append {
                             range.appends.push((id, Span::of(n)));
                         } else if is_string && (op == "+=" || (op == "=" && self_concat)) {
@@ -2460,8 +2458,8 @@ impl<'a> Analyzer<'a> {
             }
             match p.kind() {
                 "block" if self.block_exits(p) => return true,
-                "if_statement" if p.child_by_field_name("consequence") == Some(cur) => {
-                    if let Some(c) = p.child_by_field_name("condition") {
+                "if_statement" if p.field("consequence") == Some(cur) => {
+                    if let Some(c) = p.field("condition") {
                         let text = self.text(c).to_lowercase();
                         if text == "false"
                             || ["debug", "trace", "verbose"]
@@ -2498,7 +2496,7 @@ impl<'a> Analyzer<'a> {
             "return_statement" | "break_statement" | "goto_statement" => true,
             "expression_statement" => s.named_child(0).is_some_and(|e| {
                 self.is_terminating_call(e)
-                    || e.child_by_field_name("function").is_some_and(|f| {
+                    || e.field("function").is_some_and(|f| {
                         let t = self.text(f);
                         t.ends_with(".FailNow") || t.ends_with(".Fatal") || t.ends_with(".Fatalf")
                     })
@@ -2512,16 +2510,16 @@ impl<'a> Analyzer<'a> {
         let c = strip_parens(cond);
         match c.kind() {
             "binary_expression" => {
-                let op = c.child_by_field_name("operator").map(|o| self.text(o));
-                let side = |f: &str| {
-                    c.child_by_field_name(f).map(strip_parens).is_some_and(|n| {
+                let op = c.field("operator").map(|o| self.text(o));
+                let side = |f: &'static str| {
+                    c.field(f).map(strip_parens).is_some_and(|n| {
                         n.kind() == "identifier" && loop_vars.contains(&self.text(n))
                     })
                 };
                 match op {
                     Some("==") => side("left") || side("right"),
                     Some("&&") => ["left", "right"].iter().any(|f| {
-                        c.child_by_field_name(f)
+                        c.field(f)
                             .is_some_and(|n| self.compares_loop_var(n, loop_vars))
                     }),
                     _ => false,
@@ -2536,12 +2534,12 @@ impl<'a> Analyzer<'a> {
     /// `Encode`/`Print*`/`Log*` methods on values whose type is not one this
     /// package declares (writers, encoders, hashes, loggers, `testing.T`).
     fn output_call<'n>(&self, call: Node<'n>) -> Option<(String, Option<Node<'n>>)> {
-        let f = call.child_by_field_name("function")?;
+        let f = call.field("function")?;
         if f.kind() != "selector_expression" {
             return None;
         }
-        let o = f.child_by_field_name("operand")?;
-        let m = self.text(f.child_by_field_name("field")?);
+        let o = f.field("operand")?;
+        let m = self.text(f.field("field")?);
         let name = self.text(o);
         let qualifier = o.kind() == "identifier"
             && self.lookup(name).is_none()
@@ -2560,10 +2558,7 @@ impl<'a> Analyzer<'a> {
             };
             // The writer of `fmt.Fprint*` and `io.WriteString`.
             let target = (m.starts_with("Fprint") || m == "WriteString")
-                .then(|| {
-                    call.child_by_field_name("arguments")
-                        .and_then(|a| a.named_child(0))
-                })
+                .then(|| call.field("arguments").and_then(|a| a.named_child(0)))
                 .flatten();
             return out.then_some((text, target));
         }
@@ -2607,26 +2602,11 @@ impl<'a> Analyzer<'a> {
     /// A read of the contents of a map the model knows (for the
     /// concurrency rules): indexing it, ranging over it, its `len`. Copying
     /// the map value elsewhere is not a read of its contents.
+    /// Called by the places that read contents (index operands, range
+    /// right-hand sides, `len` and `maps.*` arguments), which know it.
     fn record_read(&mut self, st: &State, node: Node<'_>) {
-        if !self.report {
-            return;
-        }
-        let Some(parent) = node.parent() else { return };
-        let contents = match parent.kind() {
-            "index_expression" => parent.child_by_field_name("operand") == Some(node),
-            "range_clause" => parent.child_by_field_name("right") == Some(node),
-            "argument_list" => parent
-                .parent()
-                .and_then(|c| c.child_by_field_name("function"))
-                .is_some_and(|f| {
-                    matches!(
-                        self.text(f),
-                        "len" | "maps.Keys" | "maps.Values" | "maps.Clone" | "maps.Copy"
-                    )
-                }),
-            _ => false,
-        };
-        if !contents {
+        let node = strip_parens(node);
+        if !self.report || !matches!(node.kind(), "identifier" | "selector_expression") {
             return;
         }
         let (target, is_map) = self.target_of(node);
@@ -2636,9 +2616,9 @@ impl<'a> Analyzer<'a> {
     }
 
     fn call(&mut self, node: Node<'_>, st: &mut State) {
-        let f = node.child_by_field_name("function");
+        let f = node.field("function");
         let args: Vec<Node<'_>> = node
-            .child_by_field_name("arguments")
+            .field("arguments")
             .map(|a| named_children(a).collect())
             .unwrap_or_default();
         let builtin = f
@@ -2648,6 +2628,7 @@ impl<'a> Analyzer<'a> {
         match builtin {
             Some("len" | "cap") => {
                 for a in args {
+                    self.record_read(st, a);
                     self.expr(a, st, Ctx::Read);
                 }
                 return;
@@ -2685,10 +2666,20 @@ impl<'a> Analyzer<'a> {
         if self.lock_op(node, st, false) {
             return;
         }
+        if let Some(f) = f
+            && f.kind() == "selector_expression"
+            && matches!(
+                self.text(f),
+                "maps.Keys" | "maps.Values" | "maps.Clone" | "maps.Copy" | "maps.All"
+            )
+            && let Some(a) = args.first()
+        {
+            self.record_read(st, *a);
+        }
         if let Some(f) = f {
             if f.kind() == "selector_expression" {
-                if let Some(o) = f.child_by_field_name("operand")
-                    && let Some(m) = f.child_by_field_name("field")
+                if let Some(o) = f.field("operand")
+                    && let Some(m) = f.field("field")
                     && self.report
                 {
                     let name = self.text(m).to_string();
@@ -2710,7 +2701,7 @@ impl<'a> Analyzer<'a> {
                 // A method may change its receiver (pointer receivers), and
                 // through it anything the receiver holds; the receiver stays
                 // unseen by others.
-                if let Some(o) = f.child_by_field_name("operand") {
+                if let Some(o) = f.field("operand") {
                     if let Some((p, _)) = self.path_of(o) {
                         let owned = st.owned.contains(&p);
                         st.escape(&p);
@@ -2736,14 +2727,14 @@ impl<'a> Analyzer<'a> {
         if call.kind() == "call_expression" && self.lock_op(call, st, true) {
             return;
         }
-        let f = call.child_by_field_name("function");
+        let f = call.field("function");
         let builtin = f
             .filter(|f| f.kind() == "identifier")
             .map(|f| self.text(f))
             .filter(|n| matches!(*n, "delete" | "clear") && self.lookup(n).is_none());
         if let Some(b) = builtin {
             let args: Vec<Node<'_>> = call
-                .child_by_field_name("arguments")
+                .field("arguments")
                 .map(|a| named_children(a).collect())
                 .unwrap_or_default();
             for a in args.iter().skip(1) {
@@ -2805,21 +2796,19 @@ impl<'a> Analyzer<'a> {
             return (CtxKind::Closure, lit, unknown);
         };
         match parent.kind() {
-            "call_expression" if parent.child_by_field_name("function") == Some(lit) => {
-                match parent.parent() {
-                    Some(g) if g.kind() == "go_statement" => (CtxKind::Go, g, fresh),
-                    Some(d) if d.kind() == "defer_statement" => {
-                        (CtxKind::Defer, d, st.locks.at_deferred_run())
-                    }
-                    _ => (CtxKind::Closure, lit, st.locks.clone()),
+            "call_expression" if parent.field("function") == Some(lit) => match parent.parent() {
+                Some(g) if g.kind() == "go_statement" => (CtxKind::Go, g, fresh),
+                Some(d) if d.kind() == "defer_statement" => {
+                    (CtxKind::Defer, d, st.locks.at_deferred_run())
                 }
-            }
+                _ => (CtxKind::Closure, lit, st.locks.clone()),
+            },
             "argument_list" => {
                 let call = parent.parent().unwrap_or(parent);
                 let method = call
-                    .child_by_field_name("function")
+                    .field("function")
                     .and_then(|f| match f.kind() {
-                        "selector_expression" => f.child_by_field_name("field"),
+                        "selector_expression" => f.field("field"),
                         "identifier" => Some(f),
                         _ => None,
                     })
@@ -2847,7 +2836,7 @@ impl<'a> Analyzer<'a> {
         if !self.report {
             return;
         }
-        let Some(body) = node.child_by_field_name("body") else {
+        let Some(body) = node.field("body") else {
             return;
         };
         let (kind, start, locks) = self.closure_kind(node, outer_st);
@@ -2864,10 +2853,10 @@ impl<'a> Analyzer<'a> {
             locks,
             ..State::default()
         };
-        if let Some(p) = node.child_by_field_name("parameters") {
+        if let Some(p) = node.field("parameters") {
             self.declare_params(p, &mut st, false);
         }
-        if let Some(r) = node.child_by_field_name("result")
+        if let Some(r) = node.field("result")
             && r.kind() == "parameter_list"
         {
             self.declare_params(r, &mut st, true);
@@ -2883,16 +2872,13 @@ impl<'a> Analyzer<'a> {
         if e.kind() != "call_expression" {
             return false;
         }
-        let Some(f) = e.child_by_field_name("function") else {
+        let Some(f) = e.field("function") else {
             return false;
         };
         match f.kind() {
             "identifier" => self.text(f) == "panic" && self.lookup("panic").is_none(),
             "selector_expression" => {
-                let (Some(o), Some(m)) = (
-                    f.child_by_field_name("operand"),
-                    f.child_by_field_name("field"),
-                ) else {
+                let (Some(o), Some(m)) = (f.field("operand"), f.field("field")) else {
                     return false;
                 };
                 let (o, m) = (self.text(o), self.text(m));
@@ -2940,7 +2926,7 @@ fn strip_parens(mut n: Node<'_>) -> Node<'_> {
 }
 
 fn op_text<'s>(n: Node<'_>, src: &'s str) -> &'s str {
-    n.child_by_field_name("operator")
+    n.field("operator")
         .map(|o| &src[o.byte_range()])
         .unwrap_or("")
 }
@@ -2959,7 +2945,7 @@ pub fn root_ident<'s>(mut n: Node<'_>, src: &'s str) -> Option<&'s str> {
             "selector_expression"
             | "index_expression"
             | "unary_expression"
-            | "slice_expression" => n = n.child_by_field_name("operand")?,
+            | "slice_expression" => n = n.field("operand")?,
             "parenthesized_expression" => n = n.named_child(0)?,
             _ => return None,
         }

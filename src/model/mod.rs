@@ -6,6 +6,7 @@
 //! methods with their receivers. Per function: what each map-typed name holds
 //! as the code runs ([`mapstate`]).
 
+use crate::fields::FieldExt;
 pub mod concurrency;
 pub mod facts;
 pub mod locks;
@@ -124,10 +125,8 @@ impl Package {
                             if !matches!(spec.kind(), "type_spec" | "type_alias") {
                                 continue;
                             }
-                            let (Some(n), Some(t)) = (
-                                spec.child_by_field_name("name"),
-                                spec.child_by_field_name("type"),
-                            ) else {
+                            let (Some(n), Some(t)) = (spec.field("name"), spec.field("type"))
+                            else {
                                 continue;
                             };
                             let name = src[n.byte_range()].to_string();
@@ -145,10 +144,10 @@ impl Package {
                     "var_declaration" => {
                         for spec in var_specs(decl) {
                             let ty = spec
-                                .child_by_field_name("type")
+                                .field("type")
                                 .map(|t| Ty::from_node(t, src))
                                 .or_else(|| initializer_type(spec, src));
-                            let has_value = spec.child_by_field_name("value").is_some();
+                            let has_value = spec.field("value").is_some();
                             let mut c = spec.walk();
                             for n in spec.children_by_field_name("name", &mut c) {
                                 let name = src[n.byte_range()].to_string();
@@ -410,21 +409,21 @@ fn is_harmless_use(n: Node<'_>, src: &str) -> bool {
         "expression_list" => parent.parent().is_some_and(|g| {
             (g.kind() == "short_var_declaration"
                 || (g.kind() == "range_clause" && src[g.byte_range()].contains(":=")))
-                && g.child_by_field_name("left") == Some(parent)
+                && g.field("left") == Some(parent)
         }),
-        "index_expression" => parent.child_by_field_name("operand") == Some(n),
-        "range_clause" => parent.child_by_field_name("right") == Some(n),
+        "index_expression" => parent.field("operand") == Some(n),
+        "range_clause" => parent.field("right") == Some(n),
         "binary_expression" => {
-            let other = if parent.child_by_field_name("left") == Some(n) {
-                parent.child_by_field_name("right")
+            let other = if parent.field("left") == Some(n) {
+                parent.field("right")
             } else {
-                parent.child_by_field_name("left")
+                parent.field("left")
             };
             other.is_some_and(|o| o.kind() == "nil")
         }
         "argument_list" => parent
             .parent()
-            .and_then(|call| call.child_by_field_name("function"))
+            .and_then(|call| call.field("function"))
             .is_some_and(|f| {
                 f.kind() == "identifier"
                     && matches!(&src[f.byte_range()], "len" | "delete" | "clear")
@@ -435,16 +434,16 @@ fn is_harmless_use(n: Node<'_>, src: &str) -> bool {
 
 /// The type of a package-level `var x = make(T)` or `var x = T{...}`.
 fn initializer_type(spec: Node<'_>, src: &str) -> Option<Ty> {
-    let value = spec.child_by_field_name("value")?.named_child(0)?;
+    let value = spec.field("value")?.named_child(0)?;
     match value.kind() {
-        "composite_literal" => Some(Ty::from_node(value.child_by_field_name("type")?, src)),
+        "composite_literal" => Some(Ty::from_node(value.field("type")?, src)),
         "call_expression" => {
-            let f = value.child_by_field_name("function")?;
+            let f = value.field("function")?;
             if &src[f.byte_range()] != "make" {
                 return None;
             }
             Some(Ty::from_node(
-                value.child_by_field_name("arguments")?.named_child(0)?,
+                value.field("arguments")?.named_child(0)?,
                 src,
             ))
         }
@@ -459,7 +458,7 @@ fn lock_helper_ops(
     receiver: &str,
     src: &str,
 ) -> Vec<(String, Option<locks::Mode>)> {
-    let Some(body) = decl.child_by_field_name("body") else {
+    let Some(body) = decl.field("body") else {
         return Vec::new();
     };
     let text = &src[body.byte_range()];
@@ -478,15 +477,12 @@ fn lock_helper_ops(
                 continue;
             };
             let Some(f) = call
-                .child_by_field_name("function")
+                .field("function")
                 .filter(|f| f.kind() == "selector_expression")
             else {
                 continue;
             };
-            let (Some(o), Some(m)) = (
-                f.child_by_field_name("operand"),
-                f.child_by_field_name("field"),
-            ) else {
+            let (Some(o), Some(m)) = (f.field("operand"), f.field("field")) else {
                 continue;
             };
             let operand = mapstate::norm(&src[o.byte_range()]);
@@ -513,15 +509,13 @@ pub fn is_exported(name: &str) -> bool {
 }
 
 fn func_decl(decl: Node<'_>, src: &str, file: usize) -> Option<FuncDecl> {
-    let name = src[decl.child_by_field_name("name")?.byte_range()].to_string();
-    let receiver = decl.child_by_field_name("receiver").and_then(|r| {
+    let name = src[decl.field("name")?.byte_range()].to_string();
+    let receiver = decl.field("receiver").and_then(|r| {
         let p = r
             .named_children(&mut r.walk())
             .find(|c| c.kind() == "parameter_declaration")?;
-        let rname = p
-            .child_by_field_name("name")
-            .map(|n| src[n.byte_range()].to_string());
-        let t = p.child_by_field_name("type")?;
+        let rname = p.field("name").map(|n| src[n.byte_range()].to_string());
+        let t = p.field("type")?;
         let (pointer, t) = if t.kind() == "pointer_type" {
             (true, t.named_child(0)?)
         } else {
@@ -537,13 +531,11 @@ fn func_decl(decl: Node<'_>, src: &str, file: usize) -> Option<FuncDecl> {
             pointer,
         })
     });
-    let results = match decl.child_by_field_name("result") {
+    let results = match decl.field("result") {
         Some(r) if r.kind() == "parameter_list" => named_children(r)
             .filter(|p| p.kind() == "parameter_declaration")
             .flat_map(|p| {
-                let ty = p
-                    .child_by_field_name("type")
-                    .map_or(Ty::Other, |t| Ty::from_node(t, src));
+                let ty = p.field("type").map_or(Ty::Other, |t| Ty::from_node(t, src));
                 let mut c = p.walk();
                 let n = p.children_by_field_name("name", &mut c).count().max(1);
                 std::iter::repeat_n(ty, n)

@@ -2,6 +2,7 @@
 //! a struct (and its fields), a mutex, or something the model cannot see.
 
 use crate::diagnostic::Span;
+use crate::fields::FieldExt;
 use tree_sitter::Node;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +55,9 @@ impl Ty {
             None => Ty::Other,
         };
         match node.kind() {
-            "map_type" => Ty::Map(Box::new(sub(node.child_by_field_name("value")))),
+            "map_type" => Ty::Map(Box::new(sub(node.field("value")))),
             "type_identifier" => Ty::Named(text(node).to_string()),
-            "generic_type" => match node.child_by_field_name("type") {
+            "generic_type" => match node.field("type") {
                 Some(t) if t.kind() == "type_identifier" => Ty::Named(text(t).to_string()),
                 _ => Ty::Other,
             },
@@ -64,14 +65,14 @@ impl Ty {
             // Arrays behave like slices for what the model needs (elements
             // copied by range and index).
             "slice_type" | "array_type" | "implicit_length_array_type" => {
-                Ty::Slice(Box::new(sub(node.child_by_field_name("element"))))
+                Ty::Slice(Box::new(sub(node.field("element"))))
             }
             "parenthesized_type" => sub(node.named_child(0)),
             "channel_type" => Ty::Chan,
             "struct_type" => Ty::Struct(struct_fields(node, src, depth)),
             "qualified_type" => {
-                let pkg = node.child_by_field_name("package").map(text);
-                let name = node.child_by_field_name("name").map(text);
+                let pkg = node.field("package").map(text);
+                let name = node.field("name").map(text);
                 match (pkg, name) {
                     (Some("sync"), Some("Mutex")) => Ty::Mutex,
                     (Some("sync"), Some("RWMutex")) => Ty::RWMutex,
@@ -99,7 +100,7 @@ fn struct_fields(node: Node<'_>, src: &str, depth: usize) -> Vec<Field> {
         if decl.kind() != "field_declaration" {
             continue;
         }
-        let Some(ty_node) = decl.child_by_field_name("type") else {
+        let Some(ty_node) = decl.field("type") else {
             continue;
         };
         let mut ty = Ty::from_node_depth(ty_node, src, depth + 1);
@@ -170,9 +171,9 @@ fn embedded_name(ty_node: Node<'_>, src: &str) -> Option<String> {
         "type_identifier" => Some(src[ty_node.byte_range()].to_string()),
         "pointer_type" => embedded_name(ty_node.named_child(0)?, src),
         "qualified_type" => ty_node
-            .child_by_field_name("name")
+            .field("name")
             .map(|n| src[n.byte_range()].to_string()),
-        "generic_type" => embedded_name(ty_node.child_by_field_name("type")?, src),
+        "generic_type" => embedded_name(ty_node.field("type")?, src),
         _ => None,
     }
 }

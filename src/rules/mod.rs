@@ -2,6 +2,7 @@
 //! the semantic model; its id, severity and docs come from `rules/<id>.md`,
 //! from which `build.rs` generates the registry below.
 
+use crate::fields::FieldExt;
 mod deferred_map_mutation;
 mod nil_map_write;
 mod struct_copied_map;
@@ -38,7 +39,7 @@ impl<'a> RuleContext<'a> {
         while n.start_byte() != span.start || n.end_byte() != span.end {
             n = n.parent()?;
         }
-        n.child_by_field_name("body")
+        n.field("body")
     }
 
     /// Identifiers named `name` in the body of context `ctx` at or after

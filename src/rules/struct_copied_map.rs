@@ -4,6 +4,7 @@
 
 use super::RuleContext;
 use crate::diagnostic::{Diagnostic, Edit, Span};
+use crate::fields::FieldExt;
 use crate::model::facts::{AccessKind, CopySource, MapAccess, Target, VarId};
 use crate::model::{Ty, named_children};
 
@@ -200,7 +201,7 @@ fn reads_field(cx: &RuleContext<'_>, n: tree_sitter::Node<'_>, field: &str) -> b
         return false;
     };
     if sel
-        .child_by_field_name("field")
+        .field("field")
         .is_none_or(|f| cx.pkg.files[cx.file].text()[f.byte_range()] != *field)
     {
         return false;
@@ -212,13 +213,12 @@ fn reads_field(cx: &RuleContext<'_>, n: tree_sitter::Node<'_>, field: &str) -> b
                 matches!(g.kind(), "inc_statement" | "dec_statement")
                     || (g.kind() == "expression_list"
                         && g.parent().is_some_and(|a| {
-                            a.kind() == "assignment_statement"
-                                && a.child_by_field_name("left") == Some(g)
+                            a.kind() == "assignment_statement" && a.field("left") == Some(g)
                         }))
             });
         let deleted = p.kind() == "argument_list"
             && p.parent()
-                .and_then(|c| c.child_by_field_name("function"))
+                .and_then(|c| c.field("function"))
                 .is_some_and(|f| {
                     matches!(
                         &cx.pkg.files[cx.file].text()[f.byte_range()],
@@ -226,18 +226,16 @@ fn reads_field(cx: &RuleContext<'_>, n: tree_sitter::Node<'_>, field: &str) -> b
                     )
                 });
         let reassigned = p.kind() == "expression_list"
-            && p.parent().is_some_and(|a| {
-                a.kind() == "assignment_statement" && a.child_by_field_name("left") == Some(p)
-            });
+            && p.parent()
+                .is_some_and(|a| a.kind() == "assignment_statement" && a.field("left") == Some(p));
         index_target || deleted || reassigned
     });
     !written
 }
 
 fn is_selector_operand(n: tree_sitter::Node<'_>) -> bool {
-    n.parent().is_some_and(|p| {
-        p.kind() == "selector_expression" && p.child_by_field_name("operand") == Some(n)
-    })
+    n.parent()
+        .is_some_and(|p| p.kind() == "selector_expression" && p.field("operand") == Some(n))
 }
 
 /// A map field whose comment says copies share it on purpose.
@@ -271,7 +269,7 @@ fn receiver_type_start(cx: &RuleContext<'_>, name: Span) -> Option<usize> {
     let decl = ident
         .parent()
         .filter(|p| p.kind() == "parameter_declaration")?;
-    let ty = decl.child_by_field_name("type")?;
+    let ty = decl.field("type")?;
     let _ = named_children(decl);
     Some(ty.start_byte())
 }

@@ -3,6 +3,7 @@
 
 use super::RuleContext;
 use crate::diagnostic::{Diagnostic, Span};
+use crate::fields::FieldExt;
 use crate::model::facts::MapRange;
 use crate::model::{Ty, for_each_node, named_children};
 use tree_sitter::Node;
@@ -173,8 +174,8 @@ fn classify(src: &str, node: Node<'_>) -> Use {
     let mut cur = node;
     while let Some(p) = cur.parent() {
         match p.kind() {
-            "call_expression" if p.child_by_field_name("function") != Some(cur) => {
-                let f = p.child_by_field_name("function").map(text).unwrap_or("");
+            "call_expression" if p.field("function") != Some(cur) => {
+                let f = p.field("function").map(text).unwrap_or("");
                 return if is_sort(f) {
                     Use::Sorted
                 } else if matches!(f, "len" | "cap") {
@@ -187,13 +188,12 @@ fn classify(src: &str, node: Node<'_>) -> Use {
                 };
             }
             "return_statement" => return Use::Returned(Span::of(p)),
-            "range_clause" if p.child_by_field_name("right") == Some(cur) => {
+            "range_clause" if p.field("right") == Some(cur) => {
                 let prints = p.parent().is_some_and(|f| {
                     let mut found = false;
                     for_each_node(f, |n| {
                         if n.kind() == "call_expression"
-                            && n.child_by_field_name("function")
-                                .is_some_and(|g| is_print(text(g)))
+                            && n.field("function").is_some_and(|g| is_print(text(g)))
                         {
                             found = true;
                         }
@@ -210,12 +210,12 @@ fn classify(src: &str, node: Node<'_>) -> Use {
                 let stmt = p.parent();
                 let is_rhs = stmt.is_some_and(|s| {
                     matches!(s.kind(), "short_var_declaration" | "assignment_statement")
-                        && s.child_by_field_name("right") == Some(p)
+                        && s.field("right") == Some(p)
                 });
                 if is_rhs {
                     let index = named_children(p).position(|c| c == cur);
                     let target = stmt
-                        .and_then(|s| s.child_by_field_name("left"))
+                        .and_then(|s| s.field("left"))
                         .and_then(|l| index.and_then(|i| named_children(l).nth(i)))
                         .filter(|t| t.kind() == "identifier");
                     return match target {
@@ -290,12 +290,12 @@ fn callers(cx: &RuleContext<'_>, r: &MapRange) -> Callers {
             if n.kind() != "call_expression" {
                 return;
             }
-            let Some(f) = n.child_by_field_name("function") else {
+            let Some(f) = n.field("function") else {
                 return;
             };
             let callee = match f.kind() {
                 "identifier" if func.type_name.is_none() => Some(f),
-                "selector_expression" if func.type_name.is_some() => f.child_by_field_name("field"),
+                "selector_expression" if func.type_name.is_some() => f.field("field"),
                 _ => None,
             };
             if callee.is_some_and(|c| &src[c.byte_range()] == name) {
@@ -325,7 +325,7 @@ fn enclosing_body(n: Node<'_>) -> Option<Node<'_>> {
             p.kind(),
             "function_declaration" | "method_declaration" | "func_literal"
         ) {
-            return p.child_by_field_name("body");
+            return p.field("body");
         }
         cur = p.parent();
     }
