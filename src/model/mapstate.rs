@@ -2302,16 +2302,7 @@ impl<'a> Analyzer<'a> {
             ctx: self.ctx,
         };
         let Some(body) = body else { return range };
-        range.runs_once = named_children(body)
-            .flat_map(|l| {
-                if l.kind() == "statement_list" {
-                    named_children(l).collect()
-                } else {
-                    vec![l]
-                }
-            })
-            .filter(|s| s.kind() != "comment")
-            .last()
+        range.runs_once = last_statement(body)
             .is_some_and(|s| matches!(s.kind(), "break_statement" | "return_statement"));
         let declared_before = |name: &str| {
             self.lookup(name)
@@ -2482,17 +2473,7 @@ impl<'a> Analyzer<'a> {
 
     /// The block's last statement leaves the loop or the function.
     fn block_exits(&self, block: Node<'_>) -> bool {
-        let last = named_children(block)
-            .flat_map(|l| {
-                if l.kind() == "statement_list" {
-                    named_children(l).collect()
-                } else {
-                    vec![l]
-                }
-            })
-            .filter(|s| s.kind() != "comment")
-            .last();
-        last.is_some_and(|s| match s.kind() {
+        last_statement(block).is_some_and(|s| match s.kind() {
             "return_statement" | "break_statement" | "goto_statement" => true,
             "expression_statement" => s.named_child(0).is_some_and(|e| {
                 self.is_terminating_call(e)
@@ -2913,6 +2894,20 @@ fn local(id: VarId) -> Path {
 pub fn norm(text: &str) -> String {
     let t: String = text.split_whitespace().collect();
     t.replace("(*", "").replace([')', '('], "")
+}
+
+/// The last statement of a block, comments aside.
+fn last_statement(block: Node<'_>) -> Option<Node<'_>> {
+    named_children(block)
+        .flat_map(|l| {
+            if l.kind() == "statement_list" {
+                named_children(l).collect()
+            } else {
+                vec![l]
+            }
+        })
+        .filter(|s| s.kind() != "comment")
+        .last()
 }
 
 fn strip_parens(mut n: Node<'_>) -> Node<'_> {
