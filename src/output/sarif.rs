@@ -54,7 +54,7 @@ fn rule_descriptor(rule: &RuleMeta) -> sarif::ReportingDescriptor {
     let full = rule.section("What it does").unwrap_or(rule.summary);
     sarif::ReportingDescriptor::builder()
         .id(rule.id.to_string())
-        .name(rule.id.to_string())
+        .name(pascal_case(rule.id))
         .short_description(multiformat(rule.summary, None))
         .full_description(multiformat(&plain(full), Some(full)))
         .help(multiformat(&plain(rule.body()), Some(rule.body())))
@@ -77,7 +77,7 @@ fn directive_descriptor() -> sarif::ReportingDescriptor {
     let text = "A //mapvet:ignore or //mapvet:file-ignore directive without a reason or with an unknown rule, or (with --report-unused-ignores) one that suppresses nothing.";
     sarif::ReportingDescriptor::builder()
         .id(crate::suppress::DIRECTIVE_RULE.to_string())
-        .name(crate::suppress::DIRECTIVE_RULE.to_string())
+        .name(pascal_case(crate::suppress::DIRECTIVE_RULE))
         .short_description(multiformat("problem with a suppression directive", None))
         .full_description(multiformat(text, None))
         .help(multiformat(text, Some(text)))
@@ -94,6 +94,19 @@ fn directive_descriptor() -> sarif::ReportingDescriptor {
             json!({"tags": ["maintainability"], "precision": "very-high"}),
         ))
         .build()
+}
+
+/// A rule's display name: SARIF wants `name` readable and distinct from the
+/// opaque `id` (`nil-map-write` -> `NilMapWrite`).
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// Markdown reduced to readable plain text for the `text` variants.
