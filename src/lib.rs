@@ -45,6 +45,8 @@ pub struct Options {
     pub exclude: Option<(PathBuf, globset::GlobSet)>,
     /// Stop after parsing (the baseline of the speed benchmark).
     pub parse_only: bool,
+    /// The Go version to assume, over `go.mod` (from the configuration).
+    pub go: Option<(u32, u32)>,
 }
 
 /// Time spent per phase, summed over worker threads (CPU-ish time), and
@@ -473,7 +475,8 @@ fn check_parsed(dir: &Path, sources: Vec<ParsedSource>, opts: &Options) -> Repor
             continue;
         }
         let t = std::time::Instant::now();
-        let pkg = Package::build(dir.to_path_buf(), name, files);
+        let mut pkg = Package::build(dir.to_path_buf(), name, files);
+        pkg.go_version = opts.go.or_else(|| model::go_mod_version(dir));
         add(&STATS.model_ns, t);
         let t = std::time::Instant::now();
         let found = run_rules(&pkg, opts);

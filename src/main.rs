@@ -255,6 +255,10 @@ fn main() -> ExitCode {
                 severity: config.severity.clone(),
                 exclude: exclude_all.excluder(),
                 parse_only,
+                go: config
+                    .go
+                    .as_deref()
+                    .and_then(mapvet::model::parse_go_version),
             };
             let mut report = match &stdin_filename {
                 Some(path) => {

@@ -182,6 +182,14 @@ pub struct MapRange {
     /// element is visited.
     pub runs_once: bool,
     pub ctx: CtxId,
+    /// The map's key type, when known.
+    pub key_ty: Option<Ty>,
+    /// The range clause `k, v := range m`, its variables (when it declares
+    /// them with `:=`), and the offset just inside the body's `{`.
+    pub clause: Option<Span>,
+    pub vars: Vec<String>,
+    pub declares: bool,
+    pub body_start: usize,
 }
 
 /// Facts for one file.

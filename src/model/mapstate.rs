@@ -727,7 +727,7 @@ impl<'a> Analyzer<'a> {
                 }
                 let key: String = self.text(index).split_whitespace().collect();
                 let elem = match ty.as_ref().map(|t| self.resolve(t)) {
-                    Some(Ty::Map(v)) => Some((**v).clone()),
+                    Some(Ty::Map(v, _)) => Some((**v).clone()),
                     _ => None,
                 };
                 Some((base.child(Seg::Key(key)), elem))
@@ -784,7 +784,7 @@ impl<'a> Analyzer<'a> {
                     .map(|(_, t)| t)
             }
             "index_expression" => match self.resolve(&self.expr_type(node.field("operand")?)?) {
-                Ty::Map(v) | Ty::Slice(v) => Some((**v).clone()),
+                Ty::Map(v, _) | Ty::Slice(v) => Some((**v).clone()),
                 _ => None,
             },
             "call_expression" => {
@@ -1578,7 +1578,7 @@ impl<'a> Analyzer<'a> {
                 }
                 let ty = Ty::from_node(named_children(args).next()?, self.src);
                 if fname == "make" {
-                    if let Ty::Map(v) = self.resolve(&ty).clone() {
+                    if let Ty::Map(v, _) = self.resolve(&ty).clone() {
                         st.vals.insert(path.clone(), MapVal::Made);
                         if self.pkg.is_map(&v) && !self.local_shadowed(&v) {
                             st.fresh.insert(
@@ -1638,7 +1638,7 @@ impl<'a> Analyzer<'a> {
         let ty = Ty::from_node(lit.field("type")?, self.src);
         let body = lit.field("body")?;
         match self.resolve(&ty).clone() {
-            Ty::Map(v) => {
+            Ty::Map(v, _) => {
                 st.vals.insert(path.clone(), MapVal::Made);
                 if self.pkg.is_map(&v) && !self.local_shadowed(&v) {
                     st.fresh.insert(
@@ -1718,7 +1718,7 @@ impl<'a> Analyzer<'a> {
             return;
         }
         match self.resolve(ty).clone() {
-            Ty::Map(_) => {
+            Ty::Map(..) => {
                 st.vals.insert(path.clone(), MapVal::Nil(origin));
             }
             Ty::Struct(fields) => {
@@ -2014,7 +2014,7 @@ impl<'a> Analyzer<'a> {
             .and_then(|c| c.field("right"));
         let elem = right.and_then(
             |r| match self.expr_type(r).map(|t| self.resolve(&t).clone()) {
-                Some(Ty::Slice(e) | Ty::Map(e)) => Some(*e),
+                Some(Ty::Slice(e) | Ty::Map(e, _)) => Some(*e),
                 _ => None,
             },
         );
@@ -2300,7 +2300,27 @@ impl<'a> Analyzer<'a> {
             concats: Vec::new(),
             runs_once: false,
             ctx: self.ctx,
+            key_ty: match self.expr_type(map).map(|t| self.resolve(&t).clone()) {
+                Some(Ty::Map(_, k)) => Some(*k),
+                _ => None,
+            },
+            clause: None,
+            vars: Vec::new(),
+            declares: false,
+            body_start: body.map_or(node.end_byte(), |b| b.start_byte() + 1),
         };
+        if let Some(c) = named_children(node).find(|c| c.kind() == "range_clause") {
+            range.clause = Some(Span::of(c));
+            range.declares = has_token(c, ":=");
+            range.vars = c
+                .field("left")
+                .map(|l| {
+                    named_children(l)
+                        .map(|n| self.text(n).to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
         let Some(body) = body else { return range };
         range.runs_once = last_statement(body)
             .is_some_and(|s| matches!(s.kind(), "break_statement" | "return_statement"));

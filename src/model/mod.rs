@@ -98,6 +98,9 @@ pub struct Package {
     /// relative to the receiver (`.mu`) and the mode acquired (`None`:
     /// released).
     pub lock_helpers: HashMap<(String, String), Vec<LockHelperOp>>,
+    /// The Go version the package targets (major, minor): the configuration's
+    /// `go`, else the `go` directive of the nearest `go.mod` above it.
+    pub go_version: Option<(u32, u32)>,
 }
 
 impl Package {
@@ -111,6 +114,7 @@ impl Package {
             funcs: Vec::new(),
             nil_globals: HashSet::new(),
             lock_helpers: HashMap::new(),
+            go_version: None,
         };
         let mut dup_types = HashSet::new();
         let mut dup_vars = HashSet::new();
@@ -234,7 +238,7 @@ impl Package {
     }
 
     pub fn is_map(&self, ty: &Ty) -> bool {
-        matches!(self.resolve(ty), Ty::Map(_))
+        matches!(self.resolve(ty), Ty::Map(..))
     }
 
     /// Fields of a struct type, following names (not pointers).
@@ -502,6 +506,35 @@ fn lock_helper_ops(
         }
     }
     ops
+}
+
+/// `"1.22"`, `"1.21.3"` -> (1, 22) / (1, 21).
+pub fn parse_go_version(v: &str) -> Option<(u32, u32)> {
+    let mut parts = v.trim().split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts
+        .next()?
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()?;
+    Some((major, minor))
+}
+
+/// The `go` directive of the nearest `go.mod` in `dir` or above it.
+pub fn go_mod_version(dir: &std::path::Path) -> Option<(u32, u32)> {
+    let abs = std::path::absolute(dir).ok()?;
+    let mut d = Some(abs.as_path());
+    while let Some(cur) = d {
+        let gomod = cur.join("go.mod");
+        if gomod.is_file() {
+            let text = std::fs::read_to_string(gomod).ok()?;
+            return text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("go ").and_then(parse_go_version));
+        }
+        d = cur.parent();
+    }
+    None
 }
 
 pub fn is_exported(name: &str) -> bool {

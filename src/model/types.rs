@@ -7,8 +7,8 @@ use tree_sitter::Node;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ty {
-    /// `map[K]V`, holding the value type.
-    Map(Box<Ty>),
+    /// `map[K]V`: the value type, then the key type.
+    Map(Box<Ty>, Box<Ty>),
     /// A type name declared in this package (generic instantiations keep the
     /// base name). Resolve it through [`super::Package::resolve`].
     Named(String),
@@ -55,7 +55,10 @@ impl Ty {
             None => Ty::Other,
         };
         match node.kind() {
-            "map_type" => Ty::Map(Box::new(sub(node.field("value")))),
+            "map_type" => Ty::Map(
+                Box::new(sub(node.field("value"))),
+                Box::new(sub(node.field("key"))),
+            ),
             "type_identifier" => Ty::Named(text(node).to_string()),
             "generic_type" => match node.field("type") {
                 Some(t) if t.kind() == "type_identifier" => Ty::Named(text(t).to_string()),

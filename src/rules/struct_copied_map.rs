@@ -10,7 +10,17 @@ use crate::model::{Ty, named_children};
 
 const ID: &str = "struct-copied-map";
 
-const HELP_CLONE: &str = "clone the map before writing (maps.Clone, Go 1.21+, or copy it in a loop), or use a pointer so there is one struct";
+/// Cloning advice for the module's Go version (`maps.Clone` from Go 1.21).
+fn help_clone(cx: &RuleContext<'_>) -> &'static str {
+    match cx.pkg.go_version {
+        Some(v) if v < (1, 21) => {
+            "copy the map into a new one in a loop before writing (maps.Clone needs Go 1.21), or use a pointer so there is one struct"
+        }
+        _ => {
+            "clone the map before writing (c.M = maps.Clone(c.M)), or use a pointer so there is one struct"
+        }
+    }
+}
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let f = cx.facts;
@@ -77,7 +87,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     Some(
                         Diagnostic::new(ID, a.span, format!("write to map field {name} of a copied {copied} also changes the original's map"))
                             .label(var.span, format!("{} is a copy of the caller's {copied}, sharing its map", var.name))
-                            .help(HELP_CLONE),
+                            .help(help_clone(cx)),
                     )
                 } else if let Some(CopySource::Var(o) | CopySource::Deref(o)) = var.copy_of {
                     diverging_copy(cx, a, *r, o, name)
@@ -164,7 +174,7 @@ fn diverging_copy(
             b.span,
             format!("{} is a copy of {} and shares its map", b.name, o.name),
         )
-        .help(HELP_CLONE),
+        .help(help_clone(cx)),
     )
 }
 

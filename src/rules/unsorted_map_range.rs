@@ -2,15 +2,13 @@
 //! randomises. Docs: `rules/unsorted-map-range.md`.
 
 use super::RuleContext;
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Diagnostic, Edit, Span};
 use crate::fields::FieldExt;
 use crate::model::facts::MapRange;
 use crate::model::{Ty, for_each_node, named_children};
 use tree_sitter::Node;
 
 const ID: &str = "unsorted-map-range";
-
-const HELP: &str = "iterate in a fixed order: for _, k := range slices.Sorted(maps.Keys(m)) (Go 1.23+), or collect the keys, sort them (slices.Sort, sort.Strings) and range over the sorted slice";
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     // Test logs and test helpers' output order matter to nobody's diff.
@@ -34,11 +32,11 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     format!("{what} runs once per entry, in random order"),
                 );
             }
-            out.push(d.help(HELP));
+            out.push(with_fix(cx, r, &name, d.help(help(cx))));
             continue;
         }
         if let Some(d) = collected_unsorted(cx, r, &name) {
-            out.push(d);
+            out.push(with_fix(cx, r, &name, d));
             continue;
         }
         // A named result is used by the function's return, bare or not.
@@ -51,10 +49,113 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 format!("range over map {name} builds string {s} in iteration order"),
             )
             .label(span, "appended in iteration order")
-            .help(HELP);
-            out.push(d);
+            .help(help(cx));
+            out.push(with_fix(cx, r, &name, d));
         }
     }
+}
+
+/// Iterating in sorted order: `slices.Sorted(maps.Keys(m))` from Go 1.23
+/// (as the module's go.mod or the configuration says), else collecting and
+/// sorting the keys.
+fn help(cx: &RuleContext<'_>) -> &'static str {
+    match cx.pkg.go_version {
+        Some(v) if v >= (1, 23) => {
+            "iterate in a fixed order: for _, k := range slices.Sorted(maps.Keys(m)) { v := m[k]; ... }"
+        }
+        _ => {
+            "iterate in a fixed order: collect the keys into a slice, sort it (sort.Strings, or slices.Sort from Go 1.21) and range over the slice; from Go 1.23, for _, k := range slices.Sorted(maps.Keys(m))"
+        }
+    }
+}
+
+/// The fix, when it is one clear edit: the simple `for k, v := range m`
+/// form over a map with an orderable key, in a module on Go 1.23 or later.
+fn with_fix(cx: &RuleContext<'_>, r: &MapRange, name: &str, d: Diagnostic) -> Diagnostic {
+    if !cx.pkg.go_version.is_some_and(|v| v >= (1, 23)) || !r.declares {
+        return d;
+    }
+    let (Some(clause), Some(key)) = (r.clause, r.key_ty.as_ref()) else {
+        return d;
+    };
+    if !orderable(cx, key)
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    {
+        return d;
+    }
+    let (k, v) = match r.vars.as_slice() {
+        [k] => (k.as_str(), None),
+        [k, v] => (k.as_str(), Some(v.as_str()).filter(|v| *v != "_")),
+        _ => return d,
+    };
+    if k == "_" {
+        return d;
+    }
+    let src = cx.pkg.files[cx.file].text();
+    let mut edits = vec![Edit {
+        span: clause,
+        replacement: format!("_, {k} := range slices.Sorted(maps.Keys({name}))"),
+    }];
+    if let Some(v) = v {
+        // Indent one tab deeper than the `for` line.
+        let line_start = src[..r.span.start].rfind('\n').map_or(0, |i| i + 1);
+        let indent: String = src[line_start..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect();
+        edits.push(Edit {
+            span: Span {
+                start: r.body_start,
+                end: r.body_start,
+            },
+            replacement: format!("\n{indent}\t{v} := {name}[{k}]"),
+        });
+    }
+    edits.extend(import_edits(cx, &["maps", "slices"]));
+    d.fix(
+        format!("range over slices.Sorted(maps.Keys({name}))"),
+        edits,
+    )
+}
+
+/// Basic types that `slices.Sorted` accepts (cmp.Ordered), directly or as
+/// the underlying type of a package type.
+fn orderable(cx: &RuleContext<'_>, t: &Ty) -> bool {
+    const ORDERED: &[&str] = &[
+        "string", "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32",
+        "uint64", "uintptr", "float32", "float64", "byte", "rune",
+    ];
+    match t {
+        Ty::Named(n) if ORDERED.contains(&n.as_str()) => true,
+        Ty::Named(n) => cx
+            .pkg
+            .types
+            .get(n)
+            .is_some_and(|d| matches!(&d.ty, Ty::Named(b) if ORDERED.contains(&b.as_str()))),
+        _ => false,
+    }
+}
+
+/// Edits adding `import "p"` for the packages the file does not import.
+fn import_edits(cx: &RuleContext<'_>, pkgs: &[&str]) -> Vec<Edit> {
+    let file = &cx.pkg.files[cx.file];
+    let src = file.text();
+    let mut after = None;
+    for n in named_children(file.tree.root_node()) {
+        if matches!(n.kind(), "package_clause" | "import_declaration") {
+            after = Some(n.end_byte());
+        }
+    }
+    let Some(at) = after else { return Vec::new() };
+    pkgs.iter()
+        .filter(|p| !src.contains(&format!("\"{p}\"")))
+        .map(|p| Edit {
+            span: Span { start: at, end: at },
+            replacement: format!("\nimport \"{p}\""),
+        })
+        .collect()
 }
 
 /// Debug dumps: functions named `dump*`/`debug*`, and `String`/`GoString`
@@ -149,7 +250,8 @@ fn collected_unsorted(cx: &RuleContext<'_>, r: &MapRange, name: &str) -> Option<
         .label(append, "collected in iteration order")
         .label(at, format!("{what} without sorting it first"))
         .help(format!(
-            "sort {s} after the loop (slices.Sort({s}), sort.Strings({s})), or {HELP}"
+            "sort {s} after the loop (slices.Sort({s}), sort.Strings({s})), or {}",
+            help(cx)
         ));
         return Some(d);
     }

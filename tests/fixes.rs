@@ -1,0 +1,100 @@
+//! Every fix a rule offers, applied: the finding it fixes is gone, and the
+//! text is what a Go programmer would write.
+
+use mapvet::{Options, Report, check_package_sources};
+use std::path::PathBuf;
+
+fn lint(src: &str, opts: &Options) -> Report {
+    check_package_sources(
+        &PathBuf::from("d"),
+        vec![(PathBuf::from("d/a.go"), src.to_string(), true)],
+        opts,
+    )
+}
+
+/// Applies the fix of the first finding of `rule`.
+fn fixed(src: &str, rule: &str, opts: &Options) -> String {
+    let r = lint(src, opts);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.diagnostic.rule == rule)
+        .expect("a finding");
+    let mut edits = f.diagnostic.fix.as_ref().expect("a fix").edits.clone();
+    edits.sort_by_key(|e| std::cmp::Reverse((e.span.start, e.span.end)));
+    let mut out = src.to_string();
+    for e in edits {
+        out.replace_range(e.span.start..e.span.end, &e.replacement);
+    }
+    out
+}
+
+fn go(minor: u32) -> Options {
+    Options {
+        go: Some((1, minor)),
+        ..Options::default()
+    }
+}
+
+#[test]
+fn nil_map_write_makes_the_map() {
+    let src = "package p\n\nfunc f() {\n\tvar m map[string]int\n\tm[\"a\"] = 1\n}\n";
+    let out = fixed(src, "nil-map-write", &Options::default());
+    assert!(
+        out.contains("var m map[string]int = make(map[string]int)"),
+        "{out}"
+    );
+    assert!(lint(&out, &Options::default()).findings.is_empty());
+}
+
+#[test]
+fn unsorted_range_iterates_sorted_keys_from_go_1_23() {
+    let src = "package p\n\nimport \"fmt\"\n\nfunc f(env map[string]string) {\n\tfor k, v := range env {\n\t\tfmt.Println(k, v)\n\t}\n}\n";
+    let out = fixed(src, "unsorted-map-range", &go(23));
+    assert!(
+        out.contains("for _, k := range slices.Sorted(maps.Keys(env)) {\n\t\tv := env[k]\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("import \"maps\"") && out.contains("import \"slices\""),
+        "{out}"
+    );
+    assert!(lint(&out, &go(23)).findings.is_empty(), "{out}");
+    // Before Go 1.23 (or unknown), there is help but no fix.
+    let r = lint(src, &go(21));
+    assert!(r.findings[0].diagnostic.fix.is_none());
+    assert!(
+        r.findings[0]
+            .diagnostic
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("collect the keys")
+    );
+    // A key type that slices.Sorted cannot order: no fix.
+    let src2 = src.replace("map[string]string", "map[[2]int]string");
+    assert!(lint(&src2, &go(23)).findings[0].diagnostic.fix.is_none());
+}
+
+#[test]
+fn dead_deferred_reassignment_is_removed() {
+    let src = "package p\n\nfunc f() int {\n\tm := map[string]int{}\n\tdefer func() {\n\t\tm = nil\n\t}()\n\treturn len(m)\n}\n";
+    let out = fixed(src, "deferred-map-mutation", &Options::default());
+    assert_eq!(
+        out,
+        "package p\n\nfunc f() int {\n\tm := map[string]int{}\n\tdefer func() {\n\t}()\n\treturn len(m)\n}\n"
+    );
+    assert!(lint(&out, &Options::default()).findings.is_empty());
+}
+
+#[test]
+fn lost_reassignment_gets_a_pointer_receiver_when_the_others_have_one() {
+    let src = "package p\n\ntype C struct {\n\tTags map[string]string\n}\n\nfunc (c *C) Get(k string) string { return c.Tags[k] }\n\nfunc (c C) Reset() {\n\tc.Tags = map[string]string{}\n}\n";
+    let out = fixed(src, "struct-copied-map", &Options::default());
+    assert!(out.contains("func (c *C) Reset() {"), "{out}");
+    assert!(lint(&out, &Options::default()).findings.is_empty());
+    // Another value receiver: switching would be a design change, no fix.
+    let mixed = src.replace("func (c *C) Get", "func (c C) Get");
+    let r = lint(&mixed, &Options::default());
+    assert!(r.findings[0].diagnostic.fix.is_none());
+}
