@@ -72,7 +72,7 @@ fn help(cx: &RuleContext<'_>) -> &'static str {
 /// The fix, when it is one clear edit: the simple `for k, v := range m`
 /// form over a map with an orderable key, in a module on Go 1.23 or later.
 fn with_fix(cx: &RuleContext<'_>, r: &MapRange, name: &str, d: Diagnostic) -> Diagnostic {
-    if !cx.pkg.go_version.is_some_and(|v| v >= (1, 23)) || !r.declares {
+    if cx.pkg.go_version.is_none_or(|v| v < (1, 23)) || !r.declares {
         return d;
     }
     let (Some(clause), Some(key)) = (r.clause, r.key_ty.as_ref()) else {
