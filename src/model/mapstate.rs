@@ -2114,7 +2114,9 @@ impl<'a> Analyzer<'a> {
             let receives = case.field("communication").is_some_and(|c| {
                 c.kind() == "receive_statement" || self.text(c).trim_start().starts_with("<-")
             });
-            let event_loop = receives && self.loop_fn > 0;
+            // An event loop blocks for its next message in a bare `for {}`;
+            // a select with a default case just polls.
+            let event_loop = receives && !has_default && self.loop_fn > 0 && in_bare_for(node);
             self.event_loop += usize::from(event_loop);
             self.scopes.push(HashMap::new());
             for a in &alias {
@@ -2914,6 +2916,21 @@ fn local(id: VarId) -> Path {
 pub fn norm(text: &str) -> String {
     let t: String = text.split_whitespace().collect();
     t.replace("(*", "").replace([')', '('], "")
+}
+
+/// `node` sits directly in the body of a `for { }` without a clause.
+fn in_bare_for(node: Node<'_>) -> bool {
+    let mut cur = node.parent();
+    while let Some(p) = cur {
+        match p.kind() {
+            "for_statement" => {
+                return named_children(p).all(|c| matches!(c.kind(), "block" | "comment"));
+            }
+            "func_literal" | "function_declaration" | "method_declaration" => return false,
+            _ => cur = p.parent(),
+        }
+    }
+    false
 }
 
 /// The last statement of a block, comments aside.
