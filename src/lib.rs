@@ -47,6 +47,8 @@ pub struct Options {
     pub parse_only: bool,
     /// The Go version to assume, over `go.mod` (from the configuration).
     pub go: Option<(u32, u32)>,
+    /// Files larger than this many bytes are skipped with a warning.
+    pub max_file_size: Option<u64>,
 }
 
 /// Time spent per phase, summed over worker threads (CPU-ish time), and
@@ -365,6 +367,14 @@ fn load(path: &Path, bytes: Result<Vec<u8>, String>, report: bool, opts: &Option
         Ok(b) => b,
         Err(msg) => return problem(format!("cannot read file: {msg}"), true),
     };
+    if let Some(max) = opts.max_file_size
+        && bytes.len() as u64 > max
+    {
+        return problem(
+            format!("{} bytes, over --max-file-size {max}; skipped", bytes.len()),
+            false,
+        );
+    }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {

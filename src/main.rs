@@ -83,6 +83,9 @@ enum Command {
         /// Print timing per phase, input size and peak memory to stderr
         #[arg(long)]
         stats: bool,
+        /// Skip files larger than BYTES, with a warning (default: no limit)
+        #[arg(long, value_name = "BYTES")]
+        max_file_size: Option<u64>,
         /// Only walk, read and parse (the speed benchmark's baseline)
         #[arg(long, hide = true)]
         parse_only: bool,
@@ -214,6 +217,7 @@ fn main() -> ExitCode {
             exclude,
             stdin_filename,
             stats,
+            max_file_size,
             parse_only,
         } => {
             let started = std::time::Instant::now();
@@ -259,6 +263,7 @@ fn main() -> ExitCode {
                     .go
                     .as_deref()
                     .and_then(mapvet::model::parse_go_version),
+                max_file_size,
             };
             let mut report = match &stdin_filename {
                 Some(path) => {

@@ -318,3 +318,25 @@ fn stdin_filename_uses_the_package_on_disk() {
     assert_eq!(json_paths(&stdout), vec!["pkg/use.go"], "{stdout}");
     assert!(stdout.contains("write to nil map t.M"));
 }
+
+#[test]
+fn max_file_size_skips_with_a_warning() {
+    let d = scratch("maxsize");
+    write(&d, "small.go", BAD);
+    write(
+        &d,
+        "big.go",
+        format!("{BAD}\n// {}\n", "x".repeat(10_000)).replace("func f", "func g"),
+    );
+    let r = mapvet(
+        &d,
+        &["check", "--format", "json", "--max-file-size", "1000"],
+    );
+    assert_eq!(json_paths(&r.stdout), vec!["small.go"]);
+    assert!(
+        r.stderr.contains("big.go: 10") && r.stderr.contains("over --max-file-size 1000; skipped"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.code, 1, "a skipped file is a warning, not an error");
+}
