@@ -218,3 +218,32 @@ fn fingerprints_are_stable_when_lines_move() {
         "changing the flagged code changes the fingerprint"
     );
 }
+
+/// A UTF-8 byte-order mark, CRLF line endings, tabs and a non-ASCII key:
+/// lines and columns stay right in JSON (bytes) and SARIF (UTF-16).
+#[test]
+fn bom_crlf_and_tabs_keep_positions_right() {
+    let src =
+        "\u{feff}package p\r\n\r\nfunc f() {\r\n\tvar m map[string]int\r\n\tm[\"é\"] = 1\r\n}\r\n";
+    let r = mapvet::check_package_sources(
+        Path::new("d"),
+        vec![(PathBuf::from("d/a.go"), src.to_string(), true)],
+        &mapvet::Options::default(),
+    );
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    let json: serde_json::Value = serde_json::from_str(&output::json::render(&r)).unwrap();
+    let d = &json["diagnostics"][0];
+    assert_eq!(
+        (d["start"]["line"].as_u64(), d["start"]["column"].as_u64()),
+        (Some(5), Some(2))
+    );
+    // `m["é"]`: é is 2 bytes but 1 UTF-16 unit.
+    assert_eq!(d["end"]["column"], 9);
+    let sarif: serde_json::Value = serde_json::from_str(&output::sarif::render(&r)).unwrap();
+    let region = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(5), Some(2))
+    );
+    assert_eq!(region["endColumn"], 8);
+}
