@@ -20,6 +20,9 @@ pub struct SourceFile {
     pub display: String,
     pub text: String,
     line_starts: Vec<usize>,
+    /// The text with terminal control characters replaced by `?` (one byte
+    /// for one byte, so offsets hold), when it has any: what snippets show.
+    safe: Option<String>,
 }
 
 impl SourceFile {
@@ -31,11 +34,24 @@ impl SourceFile {
                 .filter(|&(_, b)| b == b'\n')
                 .map(|(i, _)| i + 1),
         );
+        let unsafe_byte = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f;
+        let safe = text.bytes().any(unsafe_byte).then(|| {
+            text.chars()
+                .map(|c| {
+                    if c.is_ascii() && unsafe_byte(c as u8) {
+                        '?'
+                    } else {
+                        c
+                    }
+                })
+                .collect()
+        });
         SourceFile {
             path,
             display,
             text,
             line_starts,
+            safe,
         }
     }
 
@@ -107,7 +123,7 @@ impl miette::SourceCode for SourceFile {
             .get(last + 1)
             .copied()
             .unwrap_or(self.text.len());
-        let data = &self.text.as_bytes()[from..to];
+        let data = &self.safe.as_deref().unwrap_or(&self.text).as_bytes()[from..to];
         // miette reads the primary span with no context to print the
         // `file:line:col` header: give it the span's own column then.
         let column = if context_lines_before == 0 {

@@ -247,3 +247,26 @@ fn bom_crlf_and_tabs_keep_positions_right() {
     );
     assert_eq!(region["endColumn"], 8);
 }
+
+/// Escape sequences in the source (here in a string literal) never reach
+/// the terminal through a snippet.
+#[test]
+fn snippets_do_not_carry_terminal_escapes() {
+    let src =
+        "package p\n\nfunc f() {\n\tvar m map[string]int\n\tm[\"\u{1b}[31mred\u{1b}[0m\"] = 1\n}\n";
+    let r = mapvet::check_package_sources(
+        Path::new("d"),
+        vec![(PathBuf::from("d/a.go"), src.to_string(), true)],
+        &mapvet::Options::default(),
+    );
+    assert_eq!(r.findings.len(), 1);
+    let text = output::text::render(
+        &r,
+        &output::text::TextOptions {
+            color: false,
+            width: 100,
+        },
+    );
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("?[31mred?[0m"), "{text}");
+}
