@@ -9,6 +9,14 @@
 //!
 //! [severity]
 //! deferred-map-mutation = "error"                     # error, warning, note, off
+//!
+//! [rules.unsorted-map-range]
+//! output-functions = ["logx.Info", "Emit"]
+//!
+//! [rules.unguarded-map-write]
+//! lock-methods = ["Acquire"]
+//! unlock-methods = ["Release"]
+//! caller-holds-lock = ["*Unsafe"]
 //! ```
 //!
 //! Found from the checked path upward to the repository root (the first
@@ -27,11 +35,48 @@ pub const FILE_NAMES: &[&str] = &["mapvet.toml", ".mapvet.toml"];
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Raw {
+    rules: Option<RawRules>,
     select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
     exclude: Option<Vec<Spanned<String>>>,
     go: Option<Spanned<String>>,
     severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+}
+
+/// `[rules.<id>]` tables: options of the rules that have any.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    #[serde(rename = "unsorted-map-range")]
+    unsorted_map_range: Option<UnsortedOptions>,
+    #[serde(rename = "unguarded-map-write")]
+    unguarded_map_write: Option<UnguardedOptions>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct UnsortedOptions {
+    output_functions: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct UnguardedOptions {
+    lock_methods: Option<Vec<String>>,
+    unlock_methods: Option<Vec<String>>,
+    caller_holds_lock: Option<Vec<Spanned<String>>>,
+}
+
+/// Rule options that reach the model (see `model::Extensions`).
+#[derive(Debug, Clone, Default)]
+pub struct RuleOptions {
+    /// `unsorted-map-range`: more output calls: `pkg.Func` or a method name.
+    pub output_functions: Vec<String>,
+    /// `unguarded-map-write`: more lock and unlock method names.
+    pub lock_methods: Vec<String>,
+    pub unlock_methods: Vec<String>,
+    /// Glob patterns of function names whose callers hold the lock.
+    pub caller_holds_lock: Vec<String>,
 }
 
 /// The effective configuration.
@@ -46,6 +91,7 @@ pub struct Config {
     /// Glob patterns, relative to the configuration file's directory.
     pub exclude: Vec<String>,
     pub go: Option<String>,
+    pub rule_options: RuleOptions,
 }
 
 /// A configuration problem, with the file text and the span it concerns so
@@ -164,6 +210,23 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         globset::Glob::new(g.get_ref())
             .map_err(|e| err(Some(g.span()), format!("bad glob: {e}")))?;
         config.exclude.push(g.get_ref().clone());
+    }
+    if let Some(r) = &raw.rules {
+        if let Some(u) = &r.unsorted_map_range {
+            config.rule_options.output_functions = u.output_functions.clone().unwrap_or_default();
+        }
+        if let Some(u) = &r.unguarded_map_write {
+            config.rule_options.lock_methods = u.lock_methods.clone().unwrap_or_default();
+            config.rule_options.unlock_methods = u.unlock_methods.clone().unwrap_or_default();
+            for p in u.caller_holds_lock.iter().flatten() {
+                globset::Glob::new(p.get_ref())
+                    .map_err(|e| err(Some(p.span()), format!("bad pattern: {e}")))?;
+                config
+                    .rule_options
+                    .caller_holds_lock
+                    .push(p.get_ref().clone());
+            }
+        }
     }
     if let Some(v) = &raw.go {
         let ok = v

@@ -49,6 +49,8 @@ pub struct Options {
     pub go: Option<(u32, u32)>,
     /// Files larger than this many bytes are skipped with a warning.
     pub max_file_size: Option<u64>,
+    /// Rule options from the configuration.
+    pub rule_options: config::RuleOptions,
 }
 
 /// Time spent per phase, summed over worker threads (CPU-ish time), and
@@ -487,6 +489,7 @@ fn check_parsed(dir: &Path, sources: Vec<ParsedSource>, opts: &Options) -> Repor
         let t = std::time::Instant::now();
         let mut pkg = Package::build(dir.to_path_buf(), name, files);
         pkg.go_version = opts.go.or_else(|| model::go_mod_version(dir));
+        pkg.extensions = model::Extensions::new(&opts.rule_options);
         add(&STATS.model_ns, t);
         let t = std::time::Instant::now();
         let found = run_rules(&pkg, opts);

@@ -264,6 +264,7 @@ fn main() -> ExitCode {
                     .as_deref()
                     .and_then(mapvet::model::parse_go_version),
                 max_file_size,
+                rule_options: config.rule_options.clone(),
             };
             let mut report = match &stdin_filename {
                 Some(path) => {

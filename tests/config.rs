@@ -142,3 +142,52 @@ fn config_show() {
     let (_, out, _) = run(&scratch("show-none"), &["config", "--show"]);
     assert!(out.contains("defaults"));
 }
+
+#[test]
+fn rule_options_teach_the_model() {
+    let d = scratch("options");
+    write(
+        &d,
+        "a.go",
+        "package p\n\ntype Emitter struct{}\n\nfunc (Emitter) Emit(k string) {}\n\nfunc list(e Emitter, m map[string]int) {\n\tfor k := range m {\n\t\te.Emit(k)\n\t}\n}\n",
+    );
+    // A method of a package type is not taken as output...
+    assert_eq!(run(&d, &["check"]).0, 0);
+    // ...unless the configuration names it.
+    write(
+        &d,
+        "mapvet.toml",
+        "[rules.unsorted-map-range]\noutput-functions = [\"Emit\"]\n",
+    );
+    let (code, out, err) = run(&d, &["check", "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("range over map m writes output in iteration order"),
+        "{out}"
+    );
+
+    let guarded = "package p\n\nimport \"sync\"\n\ntype Cache struct {\n\tmu    sync.Mutex\n\titems map[string]int\n}\n\nfunc (c *Cache) Acquire() {}\nfunc (c *Cache) Release() {}\n\nfunc (c *Cache) Get(k string) int {\n\tc.mu.Lock()\n\tdefer c.mu.Unlock()\n\treturn c.items[k]\n}\n\nfunc (c *Cache) Set(k string) {\n\tc.mu.Acquire()\n\tc.items[k] = 1\n\tc.mu.Release()\n}\n\nfunc (c *Cache) PutUnsafe(k string) {\n\tc.items[k] = 2\n}\n";
+    write(&d, "a.go", guarded);
+    write(&d, "mapvet.toml", "");
+    let (_, out, _) = run(&d, &["check", "--format", "json"]);
+    assert_eq!(
+        out.matches("unguarded write to map c.items").count(),
+        2,
+        "{out}"
+    );
+    write(
+        &d,
+        "mapvet.toml",
+        "[rules.unguarded-map-write]\nlock-methods = [\"Acquire\"]\nunlock-methods = [\"Release\"]\ncaller-holds-lock = [\"*Unsafe\"]\n",
+    );
+    let (code, out, err) = run(&d, &["check", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    write(
+        &d,
+        "mapvet.toml",
+        "[rules.unguarded-map-write]\nlock-method = [\"Acquire\"]\n",
+    );
+    let (code, _, err) = run(&d, &["check"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown field `lock-method`"), "{err}");
+}

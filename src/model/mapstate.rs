@@ -336,8 +336,14 @@ fn analyze_function<'t>(
         in_loop: false,
         loop_depth: 0,
         handler: name.as_deref() == Some("ServeHTTP") || is_handler_signature(func, src),
-        caller_holds_lock: name.as_deref().is_some_and(|n| n.ends_with("Locked"))
-            || doc_says_caller_holds_lock(func, src),
+        caller_holds_lock: name.as_deref().is_some_and(|n| {
+            n.ends_with("Locked")
+                || pkg
+                    .extensions
+                    .caller_holds_lock
+                    .as_ref()
+                    .is_some_and(|g| g.is_match(n))
+        }) || doc_says_caller_holds_lock(func, src),
         name,
         receiver: None,
         type_name: None,
@@ -922,10 +928,15 @@ impl<'a> Analyzer<'a> {
             return false;
         };
         let method = self.text(m);
+        let ext = &self.pkg.extensions;
         let mut ops: Vec<(String, Option<Mode>)> = match method {
             "Lock" => vec![(self.lock_key(o), Some(Mode::Write))],
             "RLock" => vec![(self.lock_key(o), Some(Mode::Read))],
             "Unlock" | "RUnlock" => vec![(self.lock_key(o), None)],
+            m if ext.lock_methods.iter().any(|x| x == m) => {
+                vec![(self.lock_key(o), Some(Mode::Write))]
+            }
+            m if ext.unlock_methods.iter().any(|x| x == m) => vec![(self.lock_key(o), None)],
             _ => Vec::new(),
         };
         if ops.is_empty()
@@ -943,7 +954,10 @@ impl<'a> Analyzer<'a> {
         if ops.is_empty() {
             return false;
         }
-        if self.report && matches!(method, "Lock" | "RLock") {
+        if self.report
+            && (matches!(method, "Lock" | "RLock")
+                || self.pkg.extensions.lock_methods.iter().any(|x| x == method))
+        {
             // Which struct's mutex field this is: `x.mu` with x of struct
             // type T, or `x` itself with T embedding the mutex.
             let field = match o.kind() {
@@ -2548,6 +2562,15 @@ impl<'a> Analyzer<'a> {
             && self.lookup(name).is_none()
             && !self.pkg.vars.contains_key(name);
         let text = self.text(f).to_string();
+        // Output functions the configuration names (`logx.Info`, or a
+        // method name such as `Emit`).
+        let ext = &self.pkg.extensions.output_functions;
+        if ext
+            .iter()
+            .any(|x| *x == text || (!x.contains('.') && x == m))
+        {
+            return Some((text, (!qualifier).then_some(o)));
+        }
         if qualifier {
             // `log.Fatal*` and `log.Panic*` end the loop: one message at most.
             let out = match name {

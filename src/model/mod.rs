@@ -101,6 +101,38 @@ pub struct Package {
     /// The Go version the package targets (major, minor): the configuration's
     /// `go`, else the `go` directive of the nearest `go.mod` above it.
     pub go_version: Option<(u32, u32)>,
+    /// What the configuration adds to the model's knowledge.
+    pub extensions: Extensions,
+}
+
+/// Names the configuration teaches the model: more output functions, lock
+/// and unlock methods, and functions whose callers hold the lock.
+#[derive(Debug, Clone, Default)]
+pub struct Extensions {
+    pub output_functions: Vec<String>,
+    pub lock_methods: Vec<String>,
+    pub unlock_methods: Vec<String>,
+    pub caller_holds_lock: Option<globset::GlobSet>,
+}
+
+impl Extensions {
+    pub fn new(o: &crate::config::RuleOptions) -> Extensions {
+        let caller_holds_lock = (!o.caller_holds_lock.is_empty()).then(|| {
+            let mut b = globset::GlobSetBuilder::new();
+            for p in &o.caller_holds_lock {
+                if let Ok(g) = globset::Glob::new(p) {
+                    b.add(g);
+                }
+            }
+            b.build().ok()
+        });
+        Extensions {
+            output_functions: o.output_functions.clone(),
+            lock_methods: o.lock_methods.clone(),
+            unlock_methods: o.unlock_methods.clone(),
+            caller_holds_lock: caller_holds_lock.flatten(),
+        }
+    }
 }
 
 impl Package {
@@ -115,6 +147,7 @@ impl Package {
             nil_globals: HashSet::new(),
             lock_helpers: HashMap::new(),
             go_version: None,
+            extensions: Extensions::default(),
         };
         let mut dup_types = HashSet::new();
         let mut dup_vars = HashSet::new();
