@@ -91,7 +91,12 @@ enum Command {
         parse_only: bool,
     },
     /// Print a rule's documentation
-    Explain { rule: String },
+    Explain {
+        rule: String,
+        /// Print the Markdown source instead of rendering it
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Show the effective configuration for a path
     Config {
         /// Print it (the only action for now)
@@ -188,9 +193,13 @@ fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
-        Command::Explain { rule } => match mapvet::rules::find(&rule) {
-            Some(r) => {
+        Command::Explain { rule, markdown } => match mapvet::rules::find(&rule) {
+            Some(r) if markdown => {
                 print!("{}", r.body());
+                ExitCode::SUCCESS
+            }
+            Some(r) => {
+                print!("{}", output::render_markdown(r.body()));
                 ExitCode::SUCCESS
             }
             None => {

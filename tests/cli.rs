@@ -236,6 +236,21 @@ fn explain_and_rules_come_from_the_docs() {
     let d = scratch("explain");
     let r = mapvet(&d, &["explain", "nil-map-write"]);
     assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.starts_with("nil-map-write\n============="),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("Known problems\n--------------"));
+    assert!(
+        !r.stdout.contains("```"),
+        "code fences are rendered as indented blocks"
+    );
+    assert!(
+        r.stdout
+            .contains("    func count(words []string) map[string]int {")
+    );
+    let r = mapvet(&d, &["explain", "--markdown", "nil-map-write"]);
     assert!(r.stdout.starts_with("# nil-map-write"));
     assert!(r.stdout.contains("## Known problems"));
     assert_eq!(mapvet(&d, &["explain", "nope"]).code, 2);
