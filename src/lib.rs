@@ -12,6 +12,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod fields;
+pub mod lsp;
 pub mod model;
 pub mod output;
 pub mod rules;
@@ -97,7 +98,22 @@ impl Options {
         }
     }
 
-    fn excluded(&self, file: &Path) -> bool {
+    /// The options a configuration file gives (the CLI's flags then
+    /// override them; the language server uses them as they are).
+    pub fn from_config(config: &config::Config) -> Options {
+        Options {
+            select: config.select.clone(),
+            ignore: config.ignore.clone(),
+            severity: config.severity.clone(),
+            exclude: config.excluder(),
+            go: config.go.as_deref().and_then(model::parse_go_version),
+            rule_options: config.rule_options.clone(),
+            ..Options::default()
+        }
+    }
+
+    /// The file matches the configuration's `exclude` globs.
+    pub fn excluded(&self, file: &Path) -> bool {
         let Some((base, set)) = &self.exclude else {
             return false;
         };
@@ -226,7 +242,7 @@ pub fn check_paths(paths: &[PathBuf], opts: &Options) -> Report {
 
 /// Stack for worker threads: the analysis bounds its recursion, but deeply
 /// nested input should meet those bounds, not the stack's.
-const WORKER_STACK: usize = 16 << 20;
+pub(crate) const WORKER_STACK: usize = 16 << 20;
 
 fn run_in_pool<T: Send>(opts: &Options, f: impl FnOnce() -> T + Send) -> T {
     let mut builder = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK);
@@ -412,7 +428,14 @@ pub fn parse_source(source: SourceFile, report: bool) -> Result<ParsedSource, St
     if source.text.trim().is_empty() {
         return Err("empty file; skipped".into());
     }
-    let tree = PARSER.with(|cell| {
+    let tree = parse_text(&source.text, None);
+    finish_parse(source, tree, report)
+}
+
+/// Parses `text` with this thread's parser, reusing `old` (a tree of the
+/// previous text, already `edit`ed to match it) for an incremental parse.
+pub fn parse_text(text: &str, old: Option<&tree_sitter::Tree>) -> Option<tree_sitter::Tree> {
+    PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         let parser = slot.get_or_insert_with(|| {
             let mut p = tree_sitter::Parser::new();
@@ -420,8 +443,17 @@ pub fn parse_source(source: SourceFile, report: bool) -> Result<ParsedSource, St
                 .expect("the Go grammar matches the tree-sitter version");
             p
         });
-        parser.parse(&source.text, None)
-    });
+        parser.parse(text, old)
+    })
+}
+
+/// Places an already parsed tree: its package name, or why the file cannot
+/// be checked.
+pub fn finish_parse(
+    source: SourceFile,
+    tree: Option<tree_sitter::Tree>,
+    report: bool,
+) -> Result<ParsedSource, String> {
     let Some(tree) = tree else {
         return Err("the parser gave up on this file; skipped".into());
     };
@@ -513,7 +545,18 @@ pub fn run_rules(pkg: &Package, opts: &Options) -> Vec<Finding> {
     let all: Vec<model::facts::FileFacts> = (0..pkg.files.len())
         .map(|fi| model::mapstate::analyze_file(pkg, fi))
         .collect();
-    let conc = model::concurrency::Concurrency::build(pkg, &all);
+    run_rules_with_facts(pkg, &all, opts)
+}
+
+/// Runs the rules with every file's facts already computed (`all[i]` for
+/// `pkg.files[i]`): the language server keeps the facts of files that did
+/// not change.
+pub fn run_rules_with_facts(
+    pkg: &Package,
+    all: &[model::facts::FileFacts],
+    opts: &Options,
+) -> Vec<Finding> {
+    let conc = model::concurrency::Concurrency::build(pkg, all);
     let mut out = Vec::new();
     for (fi, file) in pkg.files.iter().enumerate() {
         if !file.report {
@@ -523,7 +566,7 @@ pub fn run_rules(pkg: &Package, opts: &Options) -> Vec<Finding> {
             pkg,
             file: fi,
             facts: &all[fi],
-            all: &all,
+            all,
             conc: &conc,
         };
         let mut diags = Vec::new();

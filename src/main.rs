@@ -110,6 +110,16 @@ enum Command {
     },
     /// List the rules with their default severity and summary
     Rules,
+    /// Run the language server (LSP over standard input and output)
+    Server {
+        /// Configuration file to use instead of searching for one from each
+        /// file's directory
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Accepted for editors that pass it; stdio is the only transport
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
 }
 
 /// The configuration named with `--config`, or found from `start` upward;
@@ -173,6 +183,7 @@ fn stats_text(report: &mapvet::Report, wall: std::time::Duration) -> String {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Server { config, stdio: _ } => ExitCode::from(mapvet::lsp::run(config) as u8),
         Command::Rules => {
             for r in mapvet::rules::all() {
                 println!("{:<24} {:<8} {}", r.id, r.default_severity, r.summary);
@@ -259,21 +270,16 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
+            let base = mapvet::Options::from_config(&exclude_all);
             let opts = mapvet::Options {
                 threads,
                 include_generated,
-                select: select.or(config.select.clone()),
+                select: select.or(base.select.clone()),
                 ignore: ignore_all,
                 report_unused_ignores,
-                severity: config.severity.clone(),
-                exclude: exclude_all.excluder(),
                 parse_only,
-                go: config
-                    .go
-                    .as_deref()
-                    .and_then(mapvet::model::parse_go_version),
                 max_file_size,
-                rule_options: config.rule_options.clone(),
+                ..base
             };
             let mut report = match &stdin_filename {
                 Some(path) => {
