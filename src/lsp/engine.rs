@@ -6,7 +6,7 @@
 //! model they were computed against has not changed.
 
 use crate::model::facts::FileFacts;
-use crate::model::{self, Package, ParsedFile, Ty};
+use crate::model::{self, Package, ParsedFile};
 use crate::source::SourceFile;
 use crate::{Finding, Options, discover};
 use std::collections::HashMap;
@@ -43,6 +43,8 @@ struct Entry {
     tree: Tree,
     package: Option<String>,
     hash: u64,
+    /// Its package-level declarations, collected once per version.
+    decls: model::FileDecls,
 }
 
 struct CachedFacts {
@@ -68,7 +70,7 @@ pub struct Linted {
     pub tree: Option<(i32, Tree)>,
     /// A problem to show the user (a bad configuration file).
     pub problem: Option<String>,
-    /// How many of the package's files had their facts recomputed.
+    /// How many files (declarations, for open buffers) were analyzed anew.
     pub analyzed: usize,
 }
 
@@ -76,6 +78,8 @@ pub struct Linted {
 pub struct Engine {
     files: HashMap<PathBuf, Entry>,
     facts: HashMap<PathBuf, CachedFacts>,
+    /// Per-declaration facts of open buffers (see `model::units`).
+    units: HashMap<PathBuf, model::units::UnitCache>,
     settings: HashMap<PathBuf, Settings>,
     /// A configuration file to use instead of searching for one.
     pub config: Option<PathBuf>,
@@ -96,11 +100,13 @@ impl Engine {
     pub fn reload(&mut self) {
         self.settings.clear();
         self.facts.clear();
+        self.units.clear();
     }
 
     /// Forgets what is kept for `path`, or for its whole directory when no
     /// other file of it is open.
     pub fn close(&mut self, path: &Path, dir_still_open: bool) {
+        self.units.remove(path);
         if dir_still_open {
             self.files.remove(path);
             self.facts.remove(path);
@@ -202,10 +208,19 @@ impl Engine {
                 }
             })
             .collect();
-        let mut pkg = Package::build(dir.clone(), package, files);
+        let decls = members
+            .iter()
+            .map(|p| self.files[*p].decls.clone())
+            .collect();
+        let mut pkg = Package::assemble(dir.clone(), package, files, decls);
         pkg.go_version = go;
         pkg.extensions = model::Extensions::new(&opts.rule_options);
-        let model_sig = signature(&pkg, &members);
+        let model_sig = {
+            let mut h = DefaultHasher::new();
+            members.hash(&mut h);
+            model::units::model_signature(&pkg).hash(&mut h);
+            h.finish()
+        };
         let mut analyzed = 0;
         let all: Vec<FileFacts> = members
             .iter()
@@ -214,6 +229,12 @@ impl Engine {
                 let hash = self.files[*p].hash;
                 match self.facts.remove(*p) {
                     Some(c) if c.hash == hash && c.model == model_sig => c.facts,
+                    _ if matches!(self.files[*p].origin, Origin::Buffer(_)) => {
+                        let cache = self.units.entry((*p).clone()).or_default();
+                        let (facts, n) = cache.analyze(&pkg, i, model_sig);
+                        analyzed += n;
+                        facts
+                    }
                     _ => {
                         analyzed += 1;
                         model::mapstate::analyze_file(&pkg, i)
@@ -329,6 +350,13 @@ impl Engine {
             discover::display_path(path),
             text,
         ));
+        let parsed = ParsedFile {
+            source,
+            tree,
+            report: false,
+        };
+        let decls = model::FileDecls::collect(&parsed, 0);
+        let ParsedFile { source, tree, .. } = parsed;
         self.files.insert(
             path.to_path_buf(),
             Entry {
@@ -337,73 +365,8 @@ impl Engine {
                 tree,
                 package,
                 hash,
+                decls,
             },
         );
-    }
-}
-
-/// A hash of what the per-function analysis reads from the package model,
-/// without positions (which move with every edit): when it is unchanged,
-/// facts computed for an unchanged file still hold.
-fn signature(pkg: &Package, members: &[&PathBuf]) -> u64 {
-    let mut h = DefaultHasher::new();
-    members.hash(&mut h);
-    let mut types: Vec<_> = pkg.types.values().collect();
-    types.sort_by(|a, b| a.name.cmp(&b.name));
-    for t in types {
-        t.name.hash(&mut h);
-        hash_ty(&t.ty, &mut h);
-    }
-    let mut vars: Vec<_> = pkg.vars.values().collect();
-    vars.sort_by(|a, b| a.name.cmp(&b.name));
-    for v in vars {
-        (&v.name, v.has_value, v.file).hash(&mut h);
-        if let Some(t) = &v.ty {
-            hash_ty(t, &mut h);
-        }
-    }
-    let mut funcs: Vec<String> = pkg
-        .funcs
-        .iter()
-        .map(|f| {
-            let recv = f
-                .receiver
-                .as_ref()
-                .map(|r| format!("{:?} {} {}", r.name, r.type_name, r.pointer));
-            format!("{} {:?} {:?} {}", f.name, recv, f.results, f.file)
-        })
-        .collect();
-    funcs.sort();
-    funcs.hash(&mut h);
-    let mut nil: Vec<_> = pkg.nil_globals.iter().collect();
-    nil.sort();
-    nil.hash(&mut h);
-    let mut helpers: Vec<String> = pkg
-        .lock_helpers
-        .iter()
-        .map(|(k, v)| format!("{k:?}{v:?}"))
-        .collect();
-    helpers.sort();
-    helpers.hash(&mut h);
-    pkg.go_version.hash(&mut h);
-    h.finish()
-}
-
-fn hash_ty(ty: &Ty, h: &mut DefaultHasher) {
-    std::mem::discriminant(ty).hash(h);
-    match ty {
-        Ty::Map(v, k) => {
-            hash_ty(v, h);
-            hash_ty(k, h);
-        }
-        Ty::Named(n) | Ty::Ext(n) => n.hash(h),
-        Ty::Pointer(t) | Ty::Slice(t) => hash_ty(t, h),
-        Ty::Struct(fields) => {
-            for f in fields {
-                (&f.name, f.embedded, &f.doc).hash(h);
-                hash_ty(&f.ty, h);
-            }
-        }
-        _ => {}
     }
 }

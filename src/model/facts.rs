@@ -307,3 +307,185 @@ impl FileFacts {
         &self.vars[id as usize]
     }
 }
+
+/// Moves facts computed for a declaration that stood at `old` to where it
+/// stands now (`delta` bytes later), with variable and context ids after
+/// those already in the list they are appended to.
+struct Relocate {
+    old: std::ops::Range<usize>,
+    delta: isize,
+    var_base: VarId,
+    ctx_base: CtxId,
+}
+
+impl Relocate {
+    fn offset(&self, at: usize) -> usize {
+        // Only positions inside the declaration move: anything else (a
+        // package variable declared elsewhere) stays where it is.
+        if self.old.contains(&at) || at == self.old.end {
+            at.saturating_add_signed(self.delta)
+        } else {
+            at
+        }
+    }
+
+    fn span(&self, s: Span) -> Span {
+        if self.old.contains(&s.start) {
+            Span {
+                start: self.offset(s.start),
+                end: self.offset(s.end),
+            }
+        } else {
+            s
+        }
+    }
+
+    fn var(&self, v: VarId) -> VarId {
+        v + self.var_base
+    }
+
+    fn ctx(&self, c: CtxId) -> CtxId {
+        c + self.ctx_base
+    }
+
+    fn map_val(&self, v: &MapVal) -> MapVal {
+        use super::mapstate::{Origin, OriginKind};
+        match v {
+            MapVal::Nil(o) => {
+                let kind = match &o.kind {
+                    // Declared at package level: not in this declaration.
+                    OriginKind::PkgVar { .. } => return v.clone(),
+                    OriginKind::VarDecl { fix } => OriginKind::VarDecl {
+                        fix: fix.as_ref().map(|(at, t)| (self.offset(*at), t.clone())),
+                    },
+                    k => k.clone(),
+                };
+                MapVal::Nil(Origin {
+                    span: self.span(o.span),
+                    kind,
+                })
+            }
+            other => other.clone(),
+        }
+    }
+
+    fn target(&self, t: &Target) -> Target {
+        match t {
+            Target::Local(v) => Target::Local(self.var(*v)),
+            Target::Field {
+                base,
+                base_root,
+                type_name,
+                field,
+            } => Target::Field {
+                base: base.clone(),
+                base_root: base_root.map(|v| self.var(v)),
+                type_name: type_name.clone(),
+                field: field.clone(),
+            },
+            other => other.clone(),
+        }
+    }
+}
+
+impl FileFacts {
+    /// Appends the facts of one declaration, computed when it spanned
+    /// `old`, now that it starts at `new_start`.
+    pub fn append_moved(
+        &mut self,
+        unit: &FileFacts,
+        old: std::ops::Range<usize>,
+        new_start: usize,
+    ) {
+        let r = Relocate {
+            delta: new_start as isize - old.start as isize,
+            old,
+            var_base: self.vars.len() as VarId,
+            ctx_base: self.ctxs.len(),
+        };
+        // Destructured in full: a new kind of fact must say how it moves.
+        let FileFacts {
+            vars,
+            ctxs,
+            accesses,
+            calls,
+            go_calls,
+            returns,
+            captures,
+            addr_taken,
+            map_ranges,
+            locked_fields,
+            sync_points,
+        } = unit;
+        self.vars.extend(vars.iter().map(|v| VarInfo {
+            span: r.span(v.span),
+            ctx: r.ctx(v.ctx),
+            copy_of: v.copy_of.map(|c| match c {
+                CopySource::Range(s) => CopySource::Range(r.span(s)),
+                CopySource::Index(s) => CopySource::Index(r.span(s)),
+                CopySource::Var(x) => CopySource::Var(r.var(x)),
+                CopySource::Deref(x) => CopySource::Deref(r.var(x)),
+            }),
+            ..v.clone()
+        }));
+        self.ctxs.extend(ctxs.iter().map(|c| FnCtx {
+            parent: c.parent.map(|p| r.ctx(p)),
+            span: r.span(c.span),
+            start: r.span(c.start),
+            receiver: c.receiver.map(|v| r.var(v)),
+            ..c.clone()
+        }));
+        self.accesses.extend(accesses.iter().map(|a| MapAccess {
+            span: r.span(a.span),
+            map_span: r.span(a.map_span),
+            target: r.target(&a.target),
+            nil: r.map_val(&a.nil),
+            ctx: r.ctx(a.ctx),
+            ..a.clone()
+        }));
+        self.calls.extend(calls.iter().map(|c| MethodCall {
+            ctx: r.ctx(c.ctx),
+            span: r.span(c.span),
+            ..c.clone()
+        }));
+        self.go_calls
+            .extend(go_calls.iter().map(|(n, s, m)| (n.clone(), r.span(*s), *m)));
+        self.returns
+            .extend(returns.iter().map(|(c, v)| (r.ctx(*c), r.var(*v))));
+        self.captures.extend(
+            captures
+                .iter()
+                .map(|(c, v, at)| (r.ctx(*c), r.var(*v), r.offset(*at))),
+        );
+        self.addr_taken.extend(addr_taken.iter().map(|v| r.var(*v)));
+        self.map_ranges.extend(map_ranges.iter().map(|m| {
+            MapRange {
+                span: r.span(m.span),
+                head: r.span(m.head),
+                map_span: r.span(m.map_span),
+                sinks: m
+                    .sinks
+                    .iter()
+                    .map(|(s, w)| (r.span(*s), w.clone()))
+                    .collect(),
+                appends: m
+                    .appends
+                    .iter()
+                    .map(|(v, s)| (r.var(*v), r.span(*s)))
+                    .collect(),
+                concats: m
+                    .concats
+                    .iter()
+                    .map(|(v, s)| (r.var(*v), r.span(*s)))
+                    .collect(),
+                ctx: r.ctx(m.ctx),
+                clause: m.clause.map(|s| r.span(s)),
+                body_start: r.offset(m.body_start),
+                ..m.clone()
+            }
+        }));
+        self.locked_fields.extend(locked_fields.iter().cloned());
+        self.sync_points
+            .extend(sync_points.iter().map(|(c, at)| (r.ctx(*c), r.offset(*at))));
+    }
+}

@@ -272,30 +272,45 @@ pub fn analyze_file(pkg: &Package, file: usize) -> FileFacts {
     let root = pf.tree.root_node();
     let mut facts = FileFacts::default();
     for decl in named_children(root) {
-        match decl.kind() {
-            "function_declaration" | "method_declaration" => {
-                if let Some(body) = decl.field("body") {
-                    analyze_function(pkg, src, &mut facts, decl, body);
-                }
-            }
-            "var_declaration" => {
-                // Function literals in package-level initialisers.
-                let mut lits = Vec::new();
-                for_each_node(decl, |n| {
-                    if n.kind() == "func_literal" && !has_func_ancestor(n, decl) {
-                        lits.push(n);
-                    }
-                });
-                for lit in lits {
-                    if let Some(body) = lit.field("body") {
-                        analyze_function(pkg, src, &mut facts, lit, body);
-                    }
-                }
-            }
-            _ => {}
-        }
+        analyze_decl(pkg, src, decl, &mut facts);
     }
     facts
+}
+
+/// Does the analysis record anything for this top-level declaration?
+pub fn is_analyzed(decl: Node<'_>) -> bool {
+    matches!(
+        decl.kind(),
+        "function_declaration" | "method_declaration" | "var_declaration"
+    )
+}
+
+/// Runs the analysis over one top-level declaration of a file (`src` is
+/// its text). Declarations are analyzed independently of each other: the
+/// language server keeps the facts of those that did not change.
+pub fn analyze_decl(pkg: &Package, src: &str, decl: Node<'_>, facts: &mut FileFacts) {
+    match decl.kind() {
+        "function_declaration" | "method_declaration" => {
+            if let Some(body) = decl.field("body") {
+                analyze_function(pkg, src, facts, decl, body);
+            }
+        }
+        "var_declaration" => {
+            // Function literals in package-level initialisers.
+            let mut lits = Vec::new();
+            for_each_node(decl, |n| {
+                if n.kind() == "func_literal" && !has_func_ancestor(n, decl) {
+                    lits.push(n);
+                }
+            });
+            for lit in lits {
+                if let Some(body) = lit.field("body") {
+                    analyze_function(pkg, src, facts, lit, body);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn has_func_ancestor(n: Node<'_>, stop: Node<'_>) -> bool {

@@ -12,6 +12,7 @@ pub mod facts;
 pub mod locks;
 pub mod mapstate;
 pub mod types;
+pub mod units;
 
 use crate::diagnostic::Span;
 use crate::source::SourceFile;
@@ -135,8 +136,105 @@ impl Extensions {
     }
 }
 
+/// What one file declares at package level: the part of the package model
+/// that can be collected file by file.
+#[derive(Debug, Clone, Default)]
+pub struct FileDecls {
+    pub types: Vec<TypeDecl>,
+    pub vars: Vec<PkgVar>,
+    pub funcs: Vec<FuncDecl>,
+    pub lock_helpers: Vec<((String, String), Vec<LockHelperOp>)>,
+}
+
+impl FileDecls {
+    /// The declarations of `file`, which is file `fi` of its package.
+    pub fn collect(file: &ParsedFile, fi: usize) -> FileDecls {
+        let mut out = FileDecls::default();
+        let src = file.text();
+        let root = file.tree.root_node();
+        let mut cursor = root.walk();
+        for decl in root.named_children(&mut cursor) {
+            match decl.kind() {
+                "type_declaration" => {
+                    for spec in named_children(decl) {
+                        if !matches!(spec.kind(), "type_spec" | "type_alias") {
+                            continue;
+                        }
+                        let (Some(n), Some(t)) = (spec.field("name"), spec.field("type")) else {
+                            continue;
+                        };
+                        out.types.push(TypeDecl {
+                            name: src[n.byte_range()].to_string(),
+                            ty: Ty::from_node(t, src),
+                            file: fi,
+                            span: Span::of(spec),
+                        });
+                    }
+                }
+                "var_declaration" => {
+                    for spec in var_specs(decl) {
+                        let ty = spec
+                            .field("type")
+                            .map(|t| Ty::from_node(t, src))
+                            .or_else(|| initializer_type(spec, src));
+                        let has_value = spec.field("value").is_some();
+                        let mut c = spec.walk();
+                        for n in spec.children_by_field_name("name", &mut c) {
+                            let name = src[n.byte_range()].to_string();
+                            if name == "_" {
+                                continue;
+                            }
+                            out.vars.push(PkgVar {
+                                name,
+                                ty: ty.clone(),
+                                has_value,
+                                file: fi,
+                                spec: Span::of(spec),
+                                name_span: Span::of(n),
+                            });
+                        }
+                    }
+                }
+                "function_declaration" | "method_declaration" => {
+                    if let Some(f) = func_decl(decl, src, fi) {
+                        if let Some(r) = &f.receiver
+                            && let Some(rname) = &r.name
+                        {
+                            let ops = lock_helper_ops(decl, rname, src);
+                            if !ops.is_empty() {
+                                out.lock_helpers
+                                    .push(((r.type_name.clone(), f.name.clone()), ops));
+                            }
+                        }
+                        out.funcs.push(f);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
 impl Package {
     pub fn build(dir: std::path::PathBuf, name: String, files: Vec<ParsedFile>) -> Package {
+        let decls: Vec<FileDecls> = files
+            .iter()
+            .enumerate()
+            .map(|(fi, f)| FileDecls::collect(f, fi))
+            .collect();
+        Package::assemble(dir, name, files, decls)
+    }
+
+    /// Builds the package from its files and what each declares
+    /// (`decls[i]` for `files[i]`, whatever file index it was collected
+    /// with: the language server keeps them for unchanged files).
+    pub fn assemble(
+        dir: std::path::PathBuf,
+        name: String,
+        files: Vec<ParsedFile>,
+        decls: Vec<FileDecls>,
+    ) -> Package {
         let mut pkg = Package {
             dir,
             name,
@@ -151,77 +249,28 @@ impl Package {
         };
         let mut dup_types = HashSet::new();
         let mut dup_vars = HashSet::new();
-        for (fi, file) in pkg.files.iter().enumerate() {
-            let src = file.text();
-            let root = file.tree.root_node();
-            let mut cursor = root.walk();
-            for decl in root.named_children(&mut cursor) {
-                match decl.kind() {
-                    "type_declaration" => {
-                        for spec in named_children(decl) {
-                            if !matches!(spec.kind(), "type_spec" | "type_alias") {
-                                continue;
-                            }
-                            let (Some(n), Some(t)) = (spec.field("name"), spec.field("type"))
-                            else {
-                                continue;
-                            };
-                            let name = src[n.byte_range()].to_string();
-                            let td = TypeDecl {
-                                name: name.clone(),
-                                ty: Ty::from_node(t, src),
-                                file: fi,
-                                span: Span::of(spec),
-                            };
-                            if pkg.types.insert(name.clone(), td).is_some() {
-                                dup_types.insert(name);
-                            }
-                        }
-                    }
-                    "var_declaration" => {
-                        for spec in var_specs(decl) {
-                            let ty = spec
-                                .field("type")
-                                .map(|t| Ty::from_node(t, src))
-                                .or_else(|| initializer_type(spec, src));
-                            let has_value = spec.field("value").is_some();
-                            let mut c = spec.walk();
-                            for n in spec.children_by_field_name("name", &mut c) {
-                                let name = src[n.byte_range()].to_string();
-                                if name == "_" {
-                                    continue;
-                                }
-                                let v = PkgVar {
-                                    name: name.clone(),
-                                    ty: ty.clone(),
-                                    has_value,
-                                    file: fi,
-                                    spec: Span::of(spec),
-                                    name_span: Span::of(n),
-                                };
-                                if pkg.vars.insert(name.clone(), v).is_some() {
-                                    dup_vars.insert(name);
-                                }
-                            }
-                        }
-                    }
-                    "function_declaration" | "method_declaration" => {
-                        if let Some(f) = func_decl(decl, src, fi) {
-                            if let Some(r) = &f.receiver
-                                && let Some(rname) = &r.name
-                            {
-                                let ops = lock_helper_ops(decl, rname, src);
-                                if !ops.is_empty() {
-                                    pkg.lock_helpers
-                                        .insert((r.type_name.clone(), f.name.clone()), ops);
-                                }
-                            }
-                            pkg.funcs.push(f);
-                        }
-                    }
-                    _ => {}
+        for (fi, d) in decls.into_iter().enumerate() {
+            for mut td in d.types {
+                td.file = fi;
+                let name = td.name.clone();
+                if pkg.types.insert(name.clone(), td).is_some() {
+                    dup_types.insert(name);
                 }
             }
+            for mut v in d.vars {
+                v.file = fi;
+                let name = v.name.clone();
+                if pkg.vars.insert(name.clone(), v).is_some() {
+                    dup_vars.insert(name);
+                }
+            }
+            for (key, ops) in d.lock_helpers {
+                pkg.lock_helpers.insert(key, ops);
+            }
+            pkg.funcs.extend(d.funcs.into_iter().map(|mut f| {
+                f.file = fi;
+                f
+            }));
         }
         for d in dup_types {
             pkg.types.remove(&d);
@@ -501,6 +550,10 @@ fn lock_helper_ops(
     let text = &src[body.byte_range()];
     let has_unlock = text.contains("Unlock()");
     let has_lock = text.contains(".Lock()") || text.contains(".RLock()");
+    // A helper only locks or only unlocks.
+    if has_lock == has_unlock {
+        return Vec::new();
+    }
     let mut ops = Vec::new();
     for list in named_children(body).filter(|c| c.kind() == "statement_list") {
         for stmt in named_children(list) {
