@@ -57,16 +57,22 @@ async function start(): Promise<void> {
   try {
     await client.start();
   } catch (err) {
+    const failed = client;
     client = undefined;
+    failed.dispose().catch(() => undefined);
     const message = err instanceof Error ? err.message : String(err);
-    const pick = await vscode.window.showErrorMessage(
-      `mapvet: could not start "${command} server": ${message}. ` +
-        "Install mapvet (cargo install --locked --path <mapvet checkout>) or set mapvet.path.",
-      "Open Settings",
-    );
-    if (pick === "Open Settings") {
-      void vscode.commands.executeCommand("workbench.action.openSettings", "mapvet.path");
-    }
+    // Not awaited: activation must not wait for the user to answer.
+    void vscode.window
+      .showErrorMessage(
+        `mapvet: could not start "${command} server": ${message}. ` +
+          "Install mapvet (cargo install --locked --path <mapvet checkout>) or set mapvet.path.",
+        "Open Settings",
+      )
+      .then((pick) => {
+        if (pick === "Open Settings") {
+          void vscode.commands.executeCommand("workbench.action.openSettings", "mapvet.path");
+        }
+      });
   }
 }
 
@@ -74,7 +80,11 @@ async function stop(): Promise<void> {
   const running = client;
   client = undefined;
   if (running) {
-    await running.stop();
+    try {
+      await running.stop();
+    } catch (err) {
+      output?.warn(`stopping the server: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 }
 
