@@ -202,6 +202,10 @@ pub struct Report {
     pub files_checked: usize,
     /// Files that were passed over, with the reason (generated code...).
     pub skipped: Vec<(String, String)>,
+    /// Checked files with syntax the grammar did not understand (errors,
+    /// or Go newer than the grammar): checked outside the damaged region.
+    /// Warnings, summarised unless `--verbose`.
+    pub syntax_errors: Vec<Problem>,
 }
 
 impl Report {
@@ -227,6 +231,7 @@ impl Report {
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.problems.sort();
         self.skipped.sort();
+        self.syntax_errors.sort();
     }
 }
 
@@ -234,8 +239,16 @@ impl Report {
 pub fn check_paths(paths: &[PathBuf], opts: &Options) -> Report {
     let mut found = discover::discover(paths);
     found.files.retain(|f| !opts.excluded(f));
+    // Excluded paths are not warned about either (a FIFO, a broken link).
+    found
+        .problems
+        .retain(|p| p.is_error || !opts.excluded(Path::new(&p.path)));
+    found
+        .skipped
+        .retain(|(path, _)| !opts.excluded(Path::new(path)));
     let mut report = run_in_pool(opts, || check_files(&found.files, opts));
     report.problems.extend(found.problems);
+    report.skipped.extend(found.skipped);
     report.sort();
     report
 }
@@ -274,6 +287,7 @@ pub fn check_files(files: &[PathBuf], opts: &Options) -> Report {
         report.suppressed.extend(p.suppressed);
         report.problems.extend(p.problems);
         report.skipped.extend(p.skipped);
+        report.syntax_errors.extend(p.syntax_errors);
         report.files_checked += p.files_checked;
     }
     report.sort();
@@ -317,7 +331,11 @@ fn check_dir(dir: &Path, targets: &[PathBuf], opts: &Options) -> Report {
         .par_iter()
         .map(|(path, report)| {
             let t = std::time::Instant::now();
-            let text = std::fs::read(path).map_err(|e| io_message(&e));
+            let text = discover::read_source(path).map_err(|e| match e.kind() {
+                // It was there when the directory was listed.
+                std::io::ErrorKind::NotFound => "it was removed while mapvet ran".into(),
+                _ => io_message(&e),
+            });
             add(&STATS.read_ns, t);
             if let Ok(b) = &text {
                 STATS
@@ -347,6 +365,7 @@ fn check_dir(dir: &Path, targets: &[PathBuf], opts: &Options) -> Report {
     report.findings.append(&mut part.findings);
     report.suppressed.append(&mut part.suppressed);
     report.problems.append(&mut part.problems);
+    report.syntax_errors.append(&mut part.syntax_errors);
     report.files_checked += part.files_checked;
     report
 }
@@ -475,14 +494,25 @@ pub fn finish_parse(
     })
 }
 
+/// The first ERROR or MISSING node, found by descending through the
+/// children that `has_error()` (a zero-width MISSING node at the end of a
+/// file is easy to miss in a plain walk).
 fn first_error(root: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
-    let mut found = None;
-    model::for_each_node(root, |n| {
-        if found.is_none() && (n.is_error() || n.is_missing()) {
-            found = Some(n);
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            return Some(node);
         }
-    });
-    found
+        if !cursor.goto_first_child() {
+            return None;
+        }
+        while !cursor.node().has_error() {
+            if !cursor.goto_next_sibling() {
+                return None;
+            }
+        }
+    }
 }
 
 /// Groups parsed files of one directory into packages and runs the rules.
@@ -502,7 +532,7 @@ fn check_parsed(dir: &Path, sources: Vec<ParsedSource>, opts: &Options) -> Repor
                     ),
                     None => "syntax error; checked outside the damaged region".into(),
                 };
-                report.problems.push(Problem {
+                report.syntax_errors.push(Problem {
                     path: s.file.source.display.clone(),
                     message,
                     is_error: false,
@@ -675,6 +705,8 @@ pub fn check_source_in_context(path: &Path, text: String, opts: &Options) -> Rep
     if let Ok(entries) = std::fs::read_dir(listing) {
         let mut siblings: Vec<PathBuf> = entries
             .filter_map(Result::ok)
+            // Regular files only: opening a FIFO would block.
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
             .map(|e| e.path())
             .filter(|p| {
                 p.extension().is_some_and(|e| e == "go") && p.file_name() != path.file_name()
@@ -682,7 +714,7 @@ pub fn check_source_in_context(path: &Path, text: String, opts: &Options) -> Rep
             .collect();
         siblings.sort();
         for s in siblings {
-            if let Ok(t) = std::fs::read_to_string(&s) {
+            if let Ok(Ok(t)) = discover::read_source(&s).map(String::from_utf8) {
                 files.push((dir.join(s.file_name().unwrap()), t, false));
             }
         }

@@ -48,7 +48,7 @@ enum Command {
         /// Do not run these rules (comma-separated ids)
         #[arg(long, value_delimiter = ',', value_name = "RULES")]
         ignore: Vec<String>,
-        /// Also list skipped files and why
+        /// Also list skipped files and why, and every file with syntax errors
         #[arg(long, short = 'v')]
         verbose: bool,
         /// Report suppression directives that suppress nothing
@@ -121,6 +121,10 @@ enum Command {
         stdio: bool,
     },
 }
+
+/// Files with syntax errors named one by one without `--verbose`; more are
+/// only counted.
+const SYNTAX_ERRORS_NAMED: usize = 3;
 
 /// The configuration named with `--config`, or found from `start` upward;
 /// on error, reports it (pointing into the TOML) and gives exit code 2.
@@ -343,12 +347,37 @@ fn main() -> ExitCode {
                     stderr,
                     "mapvet: {kind}: {}: {}",
                     output::sanitize(&p.path),
-                    p.message
+                    output::sanitize(&p.message)
+                );
+            }
+            // Files with syntax errors (or Go newer than the grammar): a few
+            // are named, many (testdata, a new language feature used all
+            // over) are counted unless --verbose.
+            let syntax = &report.syntax_errors;
+            if verbose || syntax.len() <= SYNTAX_ERRORS_NAMED {
+                for p in syntax {
+                    let _ = writeln!(
+                        stderr,
+                        "mapvet: warning: {}: {}",
+                        output::sanitize(&p.path),
+                        output::sanitize(&p.message)
+                    );
+                }
+            } else {
+                let _ = writeln!(
+                    stderr,
+                    "mapvet: warning: {} files have syntax errors (or syntax newer than mapvet's Go grammar) and were checked outside the damaged regions; --verbose lists them",
+                    syntax.len()
                 );
             }
             if verbose {
                 for (path, why) in &report.skipped {
-                    let _ = writeln!(stderr, "mapvet: skipped {}: {why}", output::sanitize(path));
+                    let _ = writeln!(
+                        stderr,
+                        "mapvet: skipped {}: {}",
+                        output::sanitize(path),
+                        output::sanitize(why)
+                    );
                 }
             }
             let written = match &output {

@@ -132,7 +132,8 @@ impl miette::SourceCode for SourceFile {
             0
         };
         Ok(Box::new(miette::MietteSpanContents::new_named(
-            self.display.clone(),
+            // The `file:line:col` header goes to terminals too.
+            crate::output::sanitize(&self.display),
             data,
             miette::SourceSpan::new(from.into(), to - from),
             first,

@@ -9,11 +9,14 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Escapes the message: `%`, CR and LF.
+/// Escapes the message: `%`, CR and LF; other control characters (which
+/// the Actions log would interpret) are replaced, as on a terminal.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    super::sanitize(
+        &s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A"),
+    )
 }
 
 pub fn render(report: &Report) -> String {
@@ -52,5 +55,6 @@ mod tests {
     fn escapes_what_github_requires() {
         assert_eq!(escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
         assert_eq!(escape_property("a:b,c%d\n"), "a%3Ab%2Cc%25d%0A");
+        assert_eq!(escape_data("a\u{1b}[31mb\tc"), "a\u{FFFD}[31mb\tc");
     }
 }

@@ -131,9 +131,11 @@ fn region(src: &SourceFile, span: Span) -> sarif::Region {
 }
 
 /// A path as a URI reference: relative paths stay relative to `%SRCROOT%`.
-fn uri_of(path: &str) -> (String, bool) {
+/// Percent-encoding works on bytes, so a file name that is not UTF-8 keeps
+/// its real bytes here (the `%XX` of each), not the U+FFFD shown elsewhere.
+fn uri_of(path: &[u8]) -> (String, bool) {
     let mut out = String::new();
-    for b in path.bytes() {
+    for &b in path {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
                 out.push(b as char)
@@ -141,15 +143,37 @@ fn uri_of(path: &str) -> (String, bool) {
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
-    if path.starts_with('/') {
+    if path.starts_with(b"/") {
         (format!("file://{out}"), false)
     } else {
         (out, true)
     }
 }
 
-fn artifact(path: &str) -> sarif::ArtifactLocation {
-    let (uri, relative) = uri_of(path);
+/// The bytes of the path a finding is shown under: its display path, or
+/// the same path from the file system's own bytes when it is not UTF-8.
+fn path_bytes(f: &crate::Finding) -> std::borrow::Cow<'_, [u8]> {
+    if f.source.path.to_str().is_none() {
+        let raw = os_bytes(&f.source.path);
+        return raw.strip_prefix(b"./").unwrap_or(&raw).to_vec().into();
+    }
+    f.path().as_bytes().into()
+}
+
+fn os_bytes(p: &std::path::Path) -> std::borrow::Cow<'_, [u8]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        p.as_os_str().as_bytes().into()
+    }
+    #[cfg(not(unix))]
+    {
+        p.to_string_lossy().into_owned().into_bytes().into()
+    }
+}
+
+fn artifact(f: &crate::Finding) -> sarif::ArtifactLocation {
+    let (uri, relative) = uri_of(&path_bytes(f));
     if relative {
         sarif::ArtifactLocation::builder()
             .uri(uri)
@@ -188,7 +212,7 @@ pub fn render_with(report: &Report, include_suppressed: bool, category: Option<&
             let location = sarif::Location::builder()
                 .physical_location(
                     sarif::PhysicalLocation::builder()
-                        .artifact_location(artifact(f.path()))
+                        .artifact_location(artifact(f))
                         .region(region(src, d.span))
                         .build(),
                 )
@@ -202,7 +226,7 @@ pub fn render_with(report: &Report, include_suppressed: bool, category: Option<&
                         .id(i as i64)
                         .physical_location(
                             sarif::PhysicalLocation::builder()
-                                .artifact_location(artifact(f.path()))
+                                .artifact_location(artifact(f))
                                 .region(region(src, l.span))
                                 .build(),
                         )
@@ -262,7 +286,7 @@ pub fn render_with(report: &Report, include_suppressed: bool, category: Option<&
                         .description(text_message(&fix.message))
                         .artifact_changes(vec![
                             sarif::ArtifactChange::builder()
-                                .artifact_location(artifact(f.path()))
+                                .artifact_location(artifact(f))
                                 .replacements(replacements)
                                 .build(),
                         ])
@@ -286,7 +310,7 @@ pub fn render_with(report: &Report, include_suppressed: bool, category: Option<&
         .build();
     let mut base_ids = BTreeMap::new();
     if let Ok(cwd) = std::env::current_dir() {
-        let mut root = uri_of(&cwd.to_string_lossy()).0;
+        let mut root = uri_of(&os_bytes(&cwd)).0;
         if !root.ends_with('/') {
             root.push('/');
         }

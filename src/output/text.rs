@@ -99,11 +99,14 @@ pub fn summary(report: &Report) -> String {
     let files: std::collections::BTreeSet<&str> =
         report.findings.iter().map(|f| f.path()).collect();
     let plural = |k: usize, word: &str| format!("{k} {word}{}", if k == 1 { "" } else { "s" });
-    let checked = plural(report.files_checked, "file");
+    let mut checked = format!("{} checked", plural(report.files_checked, "file"));
+    if !report.syntax_errors.is_empty() {
+        checked += &format!(", {} with syntax errors", report.syntax_errors.len());
+    }
     match n {
-        0 => format!("no problems found ({checked} checked)"),
+        0 => format!("no problems found ({checked})"),
         _ => format!(
-            "found {} in {} ({checked} checked)",
+            "found {} in {} ({checked})",
             plural(n, "problem"),
             plural(files.len(), "file")
         ),
