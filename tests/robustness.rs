@@ -165,7 +165,7 @@ fn fuzz_stack_overflow_debug_nested_for() {
 #[test]
 fn deep_closures_in_a_package_level_initializer() {
     // Each function literal used to look for a literal among its ancestors.
-    let n = 2_000;
+    let n = 3_000;
     lint(
         "var-closures",
         format!(
@@ -179,7 +179,7 @@ fn deep_closures_in_a_package_level_initializer() {
 #[test]
 fn output_deep_in_a_map_range() {
     // The sink's ancestors up to the loop body, each found from the root.
-    let n = 4_000;
+    let n = 8_000;
     let r = lint(
         "range-sink",
         format!(
