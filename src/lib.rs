@@ -670,9 +670,9 @@ pub fn run_rules_with_facts(
             .collect();
         let problems = suppress::directive_problems(&dirs, &judged, opts.report_unused_ignores);
         justified.extend(problems.into_iter().map(|d| (d, None)));
-        let root = file.tree.root_node();
+        let errors = model::ErrorRegions::new(file.tree.root_node());
         for (d, suppressed) in justified {
-            if inside_error(root, d.span) {
+            if errors.contains(d.span) {
                 continue;
             }
             out.push(Finding {
@@ -685,17 +685,6 @@ pub fn run_rules_with_facts(
         }
     }
     out
-}
-
-fn inside_error(root: tree_sitter::Node<'_>, span: diagnostic::Span) -> bool {
-    let mut n = root.descendant_for_byte_range(span.start, span.end);
-    while let Some(node) = n {
-        if node.is_error() {
-            return true;
-        }
-        n = node.parent();
-    }
-    false
 }
 
 /// Lints in-memory sources of one package (for tests, editors and stdin):

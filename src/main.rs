@@ -191,16 +191,10 @@ fn stats_text(report: &mapvet::Report, wall: std::time::Duration) -> String {
 /// tried too: 463 MiB.)
 fn single_malloc_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        unsafe extern "C" {
-            fn mallopt(param: i32, value: i32) -> i32;
-        }
-        const M_ARENA_MAX: i32 = -8;
-        // SAFETY: mallopt only sets an allocator parameter; it is called
-        // before any other thread exists.
-        unsafe {
-            mallopt(M_ARENA_MAX, 1);
-        }
+    // SAFETY: mallopt only sets an allocator parameter; it is called
+    // before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 

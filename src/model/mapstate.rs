@@ -17,10 +17,11 @@ use super::facts::{
     Target, VarId, VarInfo,
 };
 use super::locks::{Locks, Mode};
-use super::{Package, Ty, for_each_node, named_children};
+use super::{Package, Ty, for_each_node, named_children, walk_pruned};
 use crate::diagnostic::Span;
 use crate::fields::FieldExt;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use tree_sitter::Node;
 
 /// Why the analysis knows a map is nil.
@@ -100,8 +101,16 @@ impl Path {
     }
 }
 
+/// What is known at one point of a function. Branches, loop passes and
+/// saved copies start from the state before them and most never write it,
+/// so a copy shares the data (an `Rc`) until its first write copies it
+/// (`Rc::make_mut` through `DerefMut`). It also keeps the analysis' frames
+/// small: it recurses with states in them (a debug build's stack).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-struct State {
+struct State(Rc<StateData>);
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct StateData {
     vals: HashMap<Path, MapVal>,
     /// Maps of maps made in this function whose entries are all known: an
     /// entry not in `vals` is nil.
@@ -111,28 +120,67 @@ struct State {
     owned: HashSet<Path>,
 }
 
+impl std::ops::Deref for State {
+    type Target = StateData;
+    fn deref(&self) -> &StateData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for State {
+    fn deref_mut(&mut self) -> &mut StateData {
+        Rc::make_mut(&mut self.0)
+    }
+}
+
 impl State {
+    fn with_locks(locks: Locks) -> State {
+        State(Rc::new(StateData {
+            locks,
+            ..StateData::default()
+        }))
+    }
+
+    /// Removes the places `gone` selects from the maps and the owned set:
+    /// without copying shared data when there are none.
+    fn forget(&mut self, gone: impl Fn(&Path, bool) -> bool) {
+        if Rc::strong_count(&self.0) > 1
+            && !self.vals.keys().any(|p| gone(p, true))
+            && !self.fresh.keys().any(|p| gone(p, false))
+            && !self.owned.iter().any(|p| gone(p, false))
+        {
+            return;
+        }
+        let d = &mut **self;
+        d.vals.retain(|p, _| !gone(p, true));
+        d.fresh.retain(|p, _| !gone(p, false));
+        d.owned.retain(|p| !gone(p, false));
+    }
+
     /// Forgets `path` and everything below it.
     fn clear(&mut self, path: &Path) {
-        self.vals.retain(|p, _| !p.starts_with(path));
-        self.fresh.retain(|p, _| !p.starts_with(path));
-        self.owned.retain(|p| !p.starts_with(path));
+        self.forget(|p, _| p.starts_with(path));
     }
 
     /// Forgets every place rooted at a local declared from `first` on.
     fn forget_vars_from(&mut self, first: VarId) {
-        let keep = |p: &Path| !matches!(p.root, Root::Local(id) if id >= first);
-        self.vals.retain(|p, _| keep(p));
-        self.fresh.retain(|p, _| keep(p));
-        self.owned.retain(keep);
+        self.forget(|p, _| matches!(p.root, Root::Local(id) if id >= first));
     }
 
     /// Forgets what is below `path`, keeping its own value: what a callee or
     /// an alias may change through it.
     fn escape(&mut self, path: &Path) {
-        self.vals.retain(|p, _| p == path || !p.starts_with(path));
-        self.fresh.retain(|p, _| !p.starts_with(path));
-        self.owned.retain(|p| !p.starts_with(path));
+        self.forget(|p, val| !(val && p == path) && p.starts_with(path));
+    }
+
+    /// Is every stored `Unknown` one that overrides an entry of a fresh map
+    /// of maps? (Then joining the state with itself gives it back.)
+    fn minimal(&self) -> bool {
+        self.vals.iter().all(|(k, v)| {
+            *v != MapVal::Unknown
+                || (matches!(k.segs.last(), Some(Seg::Key(_)))
+                    && k.parent().is_some_and(|p| self.fresh.contains_key(&p)))
+        })
     }
 
     /// Before `m[k] = ...`: a key that is not a literal may equal any other
@@ -149,11 +197,8 @@ impl State {
                 || k.chars().all(|c| c.is_ascii_digit())
         };
         let key_literal = literal(key);
-        if !key_literal {
-            self.fresh.remove(&parent);
-        }
         let depth = parent.segs.len();
-        self.vals.retain(|p, _| {
+        let keep = |p: &Path| {
             if !p.starts_with(&parent) || p.segs.len() <= depth {
                 return true;
             }
@@ -161,7 +206,18 @@ impl State {
                 Seg::Key(k) if k != key => key_literal && literal(k),
                 _ => true,
             }
-        });
+        };
+        if Rc::strong_count(&self.0) > 1
+            && (key_literal || !self.fresh.contains_key(&parent))
+            && self.vals.keys().all(keep)
+        {
+            return;
+        }
+        let d = &mut **self;
+        if !key_literal {
+            d.fresh.remove(&parent);
+        }
+        d.vals.retain(|p, _| keep(p));
     }
 
     fn get(&self, path: &Path) -> MapVal {
@@ -191,8 +247,11 @@ fn join_vals(a: MapVal, b: MapVal) -> MapVal {
 fn join(a: Option<State>, b: Option<State>) -> Option<State> {
     match (a, b) {
         (None, x) | (x, None) => x,
+        // The same data on both sides: the join is that data (when it holds
+        // no `Unknown` the join below would drop).
+        (Some(a), Some(b)) if Rc::ptr_eq(&a.0, &b.0) && a.minimal() => Some(a),
         (Some(a), Some(b)) => {
-            let mut out = State::default();
+            let mut out = StateData::default();
             for (k, o) in &a.fresh {
                 if b.fresh.contains_key(k) {
                     out.fresh.insert(k.clone(), o.clone());
@@ -212,7 +271,7 @@ fn join(a: Option<State>, b: Option<State>) -> Option<State> {
             }
             out.locks = a.locks.join(&b.locks);
             out.owned = a.owned.intersection(&b.owned).cloned().collect();
-            Some(out)
+            Some(State(Rc::new(out)))
         }
     }
 }
@@ -253,6 +312,11 @@ struct Analyzer<'a> {
     loop_total: usize,
     volatile: HashSet<String>,
     local_types: HashSet<String>,
+    /// Start bytes, in order, of the calls, function literals and unary
+    /// expressions of the function (from the prescan), when it has no syntax
+    /// errors: an index expression whose range holds none of them is a
+    /// stable key. (`None`: walk the index instead.)
+    unstable_at: Option<Vec<usize>>,
     frames: Vec<Frame>,
     report: bool,
     /// Inside a receive case of a `select` in a loop.
@@ -296,12 +360,15 @@ pub fn analyze_decl(pkg: &Package, src: &str, decl: Node<'_>, facts: &mut FileFa
             }
         }
         "var_declaration" => {
-            // Function literals in package-level initialisers.
+            // Function literals in package-level initialisers (those
+            // nested in another literal are analysed with it).
             let mut lits = Vec::new();
-            for_each_node(decl, |n| {
-                if n.kind() == "func_literal" && !has_func_ancestor(n, decl) {
+            walk_pruned(decl, |n| {
+                if n.kind() == "func_literal" {
                     lits.push(n);
+                    return false;
                 }
+                true
             });
             for lit in lits {
                 if let Some(body) = lit.field("body") {
@@ -311,20 +378,6 @@ pub fn analyze_decl(pkg: &Package, src: &str, decl: Node<'_>, facts: &mut FileFa
         }
         _ => {}
     }
-}
-
-fn has_func_ancestor(n: Node<'_>, stop: Node<'_>) -> bool {
-    let mut cur = n.parent();
-    while let Some(p) = cur {
-        if p == stop {
-            return false;
-        }
-        if p.kind() == "func_literal" {
-            return true;
-        }
-        cur = p.parent();
-    }
-    false
 }
 
 fn analyze_function<'t>(
@@ -373,6 +426,7 @@ fn analyze_function<'t>(
         loop_total: 0,
         volatile: HashSet::new(),
         local_types: HashSet::new(),
+        unstable_at: None,
         frames: Vec::new(),
         report: true,
         event_loop: 0,
@@ -524,80 +578,97 @@ impl<'a> Analyzer<'a> {
         let src = self.src;
         let mut volatile = HashSet::new();
         let mut local_types = HashSet::new();
+        let mut unstable_at = Vec::new();
         // End of the outermost function literal being walked: literals
         // nested in it are covered by its own walk.
         let mut lit_end = 0;
-        for_each_node(func, |n| match n.kind() {
-            "goto_statement" => ok = false,
-            "type_spec" | "type_alias" => {
-                if let Some(name) = n.field("name") {
-                    local_types.insert(src[name.byte_range()].to_string());
-                }
+        for_each_node(func, |n| {
+            let kind = n.kind();
+            if matches!(
+                kind,
+                "call_expression" | "func_literal" | "unary_expression"
+            ) {
+                unstable_at.push(n.start_byte());
             }
-            "unary_expression" if op_text(n, src) == "&" => {
-                if let Some(r) = n.field("operand").and_then(|o| root_ident(o, src)) {
-                    volatile.insert(r.to_string());
-                }
-            }
-            "func_literal" if n != func && n.start_byte() >= lit_end => {
-                lit_end = n.end_byte();
-                // Anything a closure assigns, mutates or passes on may change
-                // whenever the closure runs: never track it. Names the
-                // closure declares itself are its own.
-                let mut own = HashSet::new();
-                for_each_node(n, |m| {
-                    let declared: Vec<Node<'_>> = match m.kind() {
-                        "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" => {
-                            let mut c = m.walk();
-                            m.children_by_field_name("name", &mut c).collect()
-                        }
-                        "short_var_declaration" => m
-                            .field("left")
-                            .map(|l| named_children(l).collect())
-                            .unwrap_or_default(),
-                        "range_clause" if has_token(m, ":=") => m
-                            .field("left")
-                            .map(|l| named_children(l).collect())
-                            .unwrap_or_default(),
-                        _ => Vec::new(),
-                    };
-                    own.extend(declared.into_iter().map(|d| &src[d.byte_range()]));
-                });
-                for_each_node(n, |m| {
-                    let targets: Vec<Node<'_>> = match m.kind() {
-                        "assignment_statement" | "short_var_declaration" => m
-                            .field("left")
-                            .map(|l| named_children(l).collect())
-                            .unwrap_or_default(),
-                        "inc_statement" | "dec_statement" => m.named_child(0).into_iter().collect(),
-                        "call_expression" => {
-                            let mut t: Vec<Node<'_>> = m
-                                .field("arguments")
-                                .map(|l| named_children(l).collect())
-                                .unwrap_or_default();
-                            if let Some(f) = m.field("function")
-                                && f.kind() == "selector_expression"
-                                && let Some(o) = f.field("operand")
-                            {
-                                t.push(o);
-                            }
-                            t
-                        }
-                        _ => Vec::new(),
-                    };
-                    for t in targets {
-                        if let Some(r) = root_ident(t, src)
-                            && !own.contains(r)
-                        {
-                            volatile.insert(r.to_string());
-                        }
+            match kind {
+                "goto_statement" => ok = false,
+                "type_spec" | "type_alias" => {
+                    if let Some(name) = n.field("name") {
+                        local_types.insert(src[name.byte_range()].to_string());
                     }
-                });
+                }
+                "unary_expression" if op_text(n, src) == "&" => {
+                    if let Some(r) = n.field("operand").and_then(|o| root_ident(o, src)) {
+                        volatile.insert(r.to_string());
+                    }
+                }
+                "func_literal" if n != func && n.start_byte() >= lit_end => {
+                    lit_end = n.end_byte();
+                    // Anything a closure assigns, mutates or passes on may change
+                    // whenever the closure runs: never track it. Names the
+                    // closure declares itself are its own.
+                    let mut own = HashSet::new();
+                    for_each_node(n, |m| {
+                        let declared: Vec<Node<'_>> = match m.kind() {
+                            "parameter_declaration"
+                            | "variadic_parameter_declaration"
+                            | "var_spec" => {
+                                let mut c = m.walk();
+                                m.children_by_field_name("name", &mut c).collect()
+                            }
+                            "short_var_declaration" => m
+                                .field("left")
+                                .map(|l| named_children(l).collect())
+                                .unwrap_or_default(),
+                            "range_clause" if has_token(m, ":=") => m
+                                .field("left")
+                                .map(|l| named_children(l).collect())
+                                .unwrap_or_default(),
+                            _ => Vec::new(),
+                        };
+                        own.extend(declared.into_iter().map(|d| &src[d.byte_range()]));
+                    });
+                    for_each_node(n, |m| {
+                        let targets: Vec<Node<'_>> = match m.kind() {
+                            "assignment_statement" | "short_var_declaration" => m
+                                .field("left")
+                                .map(|l| named_children(l).collect())
+                                .unwrap_or_default(),
+                            "inc_statement" | "dec_statement" => {
+                                m.named_child(0).into_iter().collect()
+                            }
+                            "call_expression" => {
+                                let mut t: Vec<Node<'_>> = m
+                                    .field("arguments")
+                                    .map(|l| named_children(l).collect())
+                                    .unwrap_or_default();
+                                if let Some(f) = m.field("function")
+                                    && f.kind() == "selector_expression"
+                                    && let Some(o) = f.field("operand")
+                                {
+                                    t.push(o);
+                                }
+                                t
+                            }
+                            _ => Vec::new(),
+                        };
+                        for t in targets {
+                            if let Some(r) = root_ident(t, src)
+                                && !own.contains(r)
+                            {
+                                volatile.insert(r.to_string());
+                            }
+                        }
+                    });
+                }
+                _ => {}
             }
-            _ => {}
         });
         self.volatile = volatile;
         self.local_types = local_types;
+        // Without syntax errors, the nodes starting inside a node's range
+        // are its descendants (no ancestor starts where its `index` does).
+        self.unstable_at = (!func.has_error()).then_some(unstable_at);
         ok
     }
 
@@ -734,16 +805,7 @@ impl<'a> Analyzer<'a> {
             "index_expression" => {
                 let (base, ty) = self.path_of(node.field("operand")?)?;
                 let index = node.field("index")?;
-                let mut stable = true;
-                for_each_node(index, |n| {
-                    if matches!(
-                        n.kind(),
-                        "call_expression" | "func_literal" | "unary_expression"
-                    ) {
-                        stable = false;
-                    }
-                });
-                if !stable {
+                if !self.stable_key(index) {
                     return None;
                 }
                 let key: String = self.text(index).split_whitespace().collect();
@@ -754,6 +816,31 @@ impl<'a> Analyzer<'a> {
                 Some((base.child(Seg::Key(key)), elem))
             }
             _ => None,
+        }
+    }
+
+    /// An index expression without calls, function literals or unary
+    /// expressions: the same key each time it is evaluated.
+    fn stable_key(&self, index: Node<'_>) -> bool {
+        match &self.unstable_at {
+            Some(at) => {
+                // Looked up, not walked: nested indexes (`m[m[m[k]]]`)
+                // would make walking quadratic.
+                let i = at.partition_point(|&p| p < index.start_byte());
+                at.get(i).is_none_or(|&p| p >= index.end_byte())
+            }
+            None => {
+                let mut stable = true;
+                for_each_node(index, |n| {
+                    if matches!(
+                        n.kind(),
+                        "call_expression" | "func_literal" | "unary_expression"
+                    ) {
+                        stable = false;
+                    }
+                });
+                stable
+            }
         }
     }
 
@@ -1387,17 +1474,20 @@ impl<'a> Analyzer<'a> {
                 let mut scratch = before.clone();
                 self.assign_value(&mut scratch, &path, ty.as_ref(), right[i], Span::of(node));
                 st.clear(&path);
+                let below = |p: &Path| p.starts_with(&path);
                 st.vals.extend(
                     scratch
                         .vals
-                        .into_iter()
-                        .filter(|(p, _)| p.starts_with(&path)),
+                        .iter()
+                        .filter(|(p, _)| below(p))
+                        .map(|(p, v)| (p.clone(), v.clone())),
                 );
                 st.fresh.extend(
                     scratch
                         .fresh
-                        .into_iter()
-                        .filter(|(p, _)| p.starts_with(&path)),
+                        .iter()
+                        .filter(|(p, _)| below(p))
+                        .map(|(p, o)| (p.clone(), o.clone())),
                 );
             } else {
                 self.assign_value(st, &path, ty.as_ref(), right[i], Span::of(node));
@@ -1989,10 +2079,7 @@ impl<'a> Analyzer<'a> {
             if !converged {
                 // What the maps hold is not known at the head; which locks
                 // are held is (the locks' lattice is finite and joined above).
-                head = State {
-                    locks: head.locks,
-                    ..State::default()
-                };
+                head = State::with_locks(head.locks.clone());
             }
             self.report = outer_report;
             let (_, breaks) = self.loop_body(node, body, cond, update, range_left, &head, label);
@@ -2412,16 +2499,20 @@ impl<'a> Analyzer<'a> {
             });
             found
         };
-        let mut stack = vec![body];
-        while let Some(n) = stack.pop() {
+        // The walk keeps each visited node's parent (an index into `seen`):
+        // `Node::parent` would search down from the root each time.
+        let mut seen = Ancestry::default();
+        let mut stack: Vec<(Node<'_>, Option<usize>)> = vec![(body, None)];
+        while let Some((n, parent)) = stack.pop() {
+            let me = seen.push(n, parent);
             match n.kind() {
                 // A function literal runs later (or on another goroutine,
                 // or at return), unless it is called right here.
                 "func_literal"
-                    if !n.parent().is_some_and(|p| {
+                    if !seen.parent(me).is_some_and(|p| {
                         p.kind() == "call_expression"
                             && p.field("function") == Some(n)
-                            && !p.parent().is_some_and(|g| {
+                            && !seen.grandparent(me).is_some_and(|g| {
                                 matches!(g.kind(), "go_statement" | "defer_statement")
                             })
                     }) =>
@@ -2433,14 +2524,14 @@ impl<'a> Analyzer<'a> {
                 "send_statement"
                     if !per_entry(n.field("channel"))
                         && n.field("value").is_some_and(mentions_loop_var)
-                        && !self.sink_exempt(n, body, &loop_vars) =>
+                        && !self.sink_exempt(&mut seen, me, &loop_vars) =>
                 {
                     range.sinks.push((Span::of(n), "a channel send".into()))
                 }
                 "call_expression" => {
                     if let Some((what, target)) = self.output_call(n)
                         && !per_entry(target)
-                        && !self.sink_exempt(n, body, &loop_vars)
+                        && !self.sink_exempt(&mut seen, me, &loop_vars)
                     {
                         range.sinks.push((Span::of(n), what));
                     }
@@ -2481,9 +2572,10 @@ impl<'a> Analyzer<'a> {
                 }
                 _ => {}
             }
+            let at = stack.len();
             let mut c = n.walk();
-            let children: Vec<Node<'_>> = n.named_children(&mut c).collect();
-            stack.extend(children.into_iter().rev());
+            stack.extend(n.named_children(&mut c).map(|c| (c, Some(me))));
+            stack[at..].reverse();
         }
         range.sinks.sort();
         range
@@ -2492,34 +2584,53 @@ impl<'a> Analyzer<'a> {
     /// Output at `sink` in a range body that runs at most once per loop (its
     /// block ends by leaving the loop, or it is guarded by `k == x` on a loop
     /// variable), or only when debugging (`if false`, `if debug`).
-    fn sink_exempt(&self, sink: Node<'_>, body: Node<'_>, loop_vars: &[&str]) -> bool {
+    /// `sink` is entry `sink` of `seen`, whose first entry is the body.
+    /// What is known of an ancestor is kept: a chain of nested sinks costs
+    /// its length once.
+    fn sink_exempt<'t>(&self, seen: &mut Ancestry<'t>, sink: usize, loop_vars: &[&str]) -> bool {
+        // Climb to the first ancestor already judged (or the body's child).
+        let mut chain = Vec::new();
         let mut cur = sink;
-        while let Some(p) = cur.parent() {
-            if p == body {
-                break;
+        let mut exempt = loop {
+            let Some(p) = seen.nodes[cur].1 else {
+                break false;
+            };
+            if seen.nodes[p].1.is_none() {
+                // `p` is the body.
+                break false;
             }
-            match p.kind() {
-                "block" if self.block_exits(p) => return true,
-                "if_statement" if p.field("consequence") == Some(cur) => {
-                    if let Some(c) = p.field("condition") {
-                        let text = self.text(c).to_lowercase();
-                        if text == "false"
-                            || ["debug", "trace", "verbose"]
-                                .iter()
-                                .any(|w| text.contains(w))
-                        {
-                            return true;
-                        }
-                        if self.compares_loop_var(c, loop_vars) {
-                            return true;
-                        }
-                    }
-                }
-                _ => {}
+            if let Some(e) = seen.exempt[cur] {
+                break e;
             }
+            chain.push(cur);
             cur = p;
+        };
+        // Back down: below an exempting ancestor everything is exempt.
+        for &c in chain.iter().rev() {
+            let p = seen.nodes[c].1.expect("a parent");
+            exempt = exempt || self.exempts(seen.nodes[p].0, seen.nodes[c].0, loop_vars);
+            seen.exempt[c] = Some(exempt);
         }
-        false
+        exempt
+    }
+
+    /// Ancestor `p` of a sink, entered through its child `cur`, makes the
+    /// sink run at most once per loop or only when debugging.
+    fn exempts(&self, p: Node<'_>, cur: Node<'_>, loop_vars: &[&str]) -> bool {
+        match p.kind() {
+            "block" => self.block_exits(p),
+            "if_statement" if p.field("consequence") == Some(cur) => {
+                p.field("condition").is_some_and(|c| {
+                    let text = self.text(c).to_lowercase();
+                    text == "false"
+                        || ["debug", "trace", "verbose"]
+                            .iter()
+                            .any(|w| text.contains(w))
+                        || self.compares_loop_var(c, loop_vars)
+                })
+            }
+            _ => false,
+        }
     }
 
     /// The block's last statement leaves the loop or the function.
@@ -2890,10 +3001,7 @@ impl<'a> Analyzer<'a> {
         let saved_loop = std::mem::take(&mut self.loop_fn);
         let saved_frames = std::mem::take(&mut self.frames);
         self.scopes.push(HashMap::new());
-        let mut st = State {
-            locks,
-            ..State::default()
-        };
+        let mut st = State::with_locks(locks);
         if let Some(p) = node.field("parameters") {
             self.declare_params(p, &mut st, false);
         }
@@ -2938,6 +3046,36 @@ impl<'a> Analyzer<'a> {
                     ))
             }
             _ => false,
+        }
+    }
+}
+
+/// Nodes met in a walk, each with the index of its parent (`None` for where
+/// the walk started), and for the sink walk whether the entry is exempt.
+#[derive(Default)]
+struct Ancestry<'t> {
+    nodes: Vec<(Node<'t>, Option<usize>)>,
+    exempt: Vec<Option<bool>>,
+}
+
+impl<'t> Ancestry<'t> {
+    fn push(&mut self, n: Node<'t>, parent: Option<usize>) -> usize {
+        self.nodes.push((n, parent));
+        self.exempt.push(None);
+        self.nodes.len() - 1
+    }
+
+    fn parent(&self, i: usize) -> Option<Node<'t>> {
+        match self.nodes[i].1 {
+            Some(p) => Some(self.nodes[p].0),
+            None => self.nodes[i].0.parent(),
+        }
+    }
+
+    fn grandparent(&self, i: usize) -> Option<Node<'t>> {
+        match self.nodes[i].1 {
+            Some(p) => self.parent(p),
+            None => self.nodes[i].0.parent().and_then(|p| p.parent()),
         }
     }
 }

@@ -445,13 +445,17 @@ impl Package {
         let mut touched = HashSet::new();
         for file in &self.files {
             let src = file.text();
-            for_each_node(file.tree.root_node(), |n| {
+            for_each_node_with_ancestors(file.tree.root_node(), |n, ancestors| {
                 if n.kind() != "identifier" {
                     return;
                 }
                 let name = &src[n.byte_range()];
-                if candidates.contains(name) && !is_harmless_use(n, src) {
-                    touched.insert(name.to_string());
+                if candidates.contains(name) {
+                    let parent = ancestors.last().copied();
+                    let grandparent = ancestors.len().checked_sub(2).map(|i| ancestors[i]);
+                    if !is_harmless_use(n, parent, grandparent, src) {
+                        touched.insert(name.to_string());
+                    }
                 }
             });
         }
@@ -483,16 +487,23 @@ impl Package {
 
 /// A use of a map variable that can neither assign it nor let it escape:
 /// its declaration without value, indexing, `len`, `range`, `delete`,
-/// `clear`, and comparison with nil.
-fn is_harmless_use(n: Node<'_>, src: &str) -> bool {
-    let Some(parent) = n.parent() else {
+/// `clear`, and comparison with nil. `parent` and `grandparent` are `n`'s
+/// (passed in: `Node::parent` searches down from the root, which costs the
+/// depth of the tree on every call).
+fn is_harmless_use<'t>(
+    n: Node<'t>,
+    parent: Option<Node<'t>>,
+    grandparent: Option<Node<'t>>,
+    src: &str,
+) -> bool {
+    let Some(parent) = parent else {
         return false;
     };
     match parent.kind() {
         // Declarations of other variables with the same name: a `:=` in a
         // function never assigns a package-level variable.
         "var_spec" | "parameter_declaration" | "variadic_parameter_declaration" => true,
-        "expression_list" => parent.parent().is_some_and(|g| {
+        "expression_list" => grandparent.is_some_and(|g| {
             (g.kind() == "short_var_declaration"
                 || (g.kind() == "range_clause" && src[g.byte_range()].contains(":=")))
                 && g.field("left") == Some(parent)
@@ -507,8 +518,7 @@ fn is_harmless_use(n: Node<'_>, src: &str) -> bool {
             };
             other.is_some_and(|o| o.kind() == "nil")
         }
-        "argument_list" => parent
-            .parent()
+        "argument_list" => grandparent
             .and_then(|call| call.field("function"))
             .is_some_and(|f| {
                 f.kind() == "identifier"
@@ -707,5 +717,161 @@ pub fn for_each_node<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
                 return;
             }
         }
+    }
+}
+
+/// Visits the nodes under `root` in document order, entering a node's
+/// children only when `f` returns true for it.
+pub fn walk_pruned<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> bool) {
+    let mut cursor = root.walk();
+    loop {
+        if f(cursor.node()) && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// The ancestors of `n` from `top` down to its parent (empty when `n` is
+/// `top` or not under it). One search down the tree, where walking up with
+/// `Node::parent` searches down from the root at every step.
+pub fn path_to<'t>(top: Node<'t>, n: Node<'t>) -> Vec<Node<'t>> {
+    let mut path = Vec::new();
+    let mut cur = top;
+    while cur != n {
+        match cur.child_with_descendant(n) {
+            Some(c) => {
+                path.push(cur);
+                cur = c;
+            }
+            None => return Vec::new(),
+        }
+    }
+    path
+}
+
+/// The ancestors of a node, found by one [`path_to`] search from a node
+/// above it (past that node, with `Node::parent`).
+pub struct Ancestors<'t> {
+    node: Node<'t>,
+    /// From the top down to the node's parent.
+    path: Vec<Node<'t>>,
+}
+
+impl<'t> Ancestors<'t> {
+    pub fn new(top: Node<'t>, node: Node<'t>) -> Ancestors<'t> {
+        Ancestors {
+            node,
+            path: path_to(top, node),
+        }
+    }
+
+    /// The `k`-th ancestor: 1 is the parent.
+    pub fn get(&self, k: usize) -> Option<Node<'t>> {
+        if k == 0 {
+            return Some(self.node);
+        }
+        if k <= self.path.len() {
+            return Some(self.path[self.path.len() - k]);
+        }
+        let mut cur = self.path.first().copied().unwrap_or(self.node);
+        for _ in 0..k - self.path.len() {
+            cur = cur.parent()?;
+        }
+        Some(cur)
+    }
+}
+
+/// [`for_each_node`], also giving each node its ancestors (root first): the
+/// walk keeps the path it is on, where `Node::parent` would search for it
+/// from the root again (quadratic in the depth of deeply nested code).
+pub fn for_each_node_with_ancestors<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>, &[Node<'t>])) {
+    let mut cursor = root.walk();
+    let mut path: Vec<Node<'t>> = Vec::new();
+    loop {
+        let node = cursor.node();
+        f(node, &path);
+        if cursor.goto_first_child() {
+            path.push(node);
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+            path.pop();
+        }
+    }
+}
+
+/// The syntax errors of a file, for asking whether a span lies inside one
+/// (findings there are dropped). Collected in one walk that only enters
+/// subtrees with errors; each question is then a binary search, where a walk
+/// up with `Node::parent` would cost the depth of the tree per step.
+pub struct ErrorRegions<'t> {
+    root: Node<'t>,
+    /// Outermost non-empty `ERROR` nodes, by start (siblings do not overlap).
+    spans: Vec<(usize, usize)>,
+}
+
+impl<'t> ErrorRegions<'t> {
+    pub fn new(root: Node<'t>) -> ErrorRegions<'t> {
+        let mut spans = Vec::new();
+        if root.has_error() {
+            let mut cursor = root.walk();
+            'walk: loop {
+                let n = cursor.node();
+                if n.is_error() {
+                    if n.start_byte() < n.end_byte() {
+                        spans.push((n.start_byte(), n.end_byte()));
+                    }
+                } else if n.has_error() && cursor.goto_first_child() {
+                    continue;
+                }
+                loop {
+                    if cursor.goto_next_sibling() {
+                        break;
+                    }
+                    if !cursor.goto_parent() {
+                        break 'walk;
+                    }
+                }
+            }
+        }
+        ErrorRegions { root, spans }
+    }
+
+    /// Is the node `span` denotes (the smallest one covering it) an `ERROR`
+    /// node or inside one?
+    pub fn contains(&self, span: Span) -> bool {
+        if !self.root.has_error() {
+            return false;
+        }
+        if span.start >= span.end {
+            // An empty span may sit between siblings: ask the tree.
+            let mut n = self.root.descendant_for_byte_range(span.start, span.end);
+            while let Some(node) = n {
+                if node.is_error() {
+                    return true;
+                }
+                n = node.parent();
+            }
+            return false;
+        }
+        // A non-empty range is covered by at most one child of each node,
+        // so the ERROR nodes covering it are exactly those on its path from
+        // the root.
+        let i = self.spans.partition_point(|&(s, _)| s <= span.start);
+        i > 0 && self.spans[i - 1].1 >= span.end
     }
 }

@@ -12,6 +12,10 @@ mod unsorted_map_range;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Package;
 use crate::model::facts::FileFacts;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use tree_sitter::Node;
 
 /// What a rule sees: one file of a package, with the package model and the
 /// per-function facts for that file.
@@ -42,28 +46,170 @@ impl<'a> RuleContext<'a> {
         n.field("body")
     }
 
-    /// Identifiers named `name` in the body of context `ctx` at or after
-    /// byte `from`, in order.
-    pub fn refs_after(
+    /// The identifiers named `name` in the body of context `ctx`, in order.
+    pub fn refs(
         &self,
+        lk: &Lookups<'a>,
         ctx: crate::model::facts::CtxId,
         name: &str,
-        from: usize,
-    ) -> Vec<tree_sitter::Node<'a>> {
-        let mut refs = Vec::new();
-        if let Some(b) = self.ctx_body(ctx) {
-            let src = self.pkg.files[self.file].text();
-            crate::model::for_each_node(b, |n| {
-                if n.kind() == "identifier"
-                    && n.start_byte() >= from
-                    && &src[n.byte_range()] == name
-                {
-                    refs.push(n);
-                }
-            });
-        }
-        refs
+    ) -> Option<Rc<Vec<Node<'a>>>> {
+        self.ctx_body(ctx).map(|b| lk.refs(self.file, b, name))
     }
+}
+
+/// Lookups over the package's trees that a rule would otherwise repeat for
+/// every candidate finding: the references to a variable in a function
+/// body, the calls of a function in the package. The first questions are
+/// answered by a walk each (kept); past a few distinct names about the same
+/// body (or the package's calls), one walk indexes them all, so hostile
+/// input with thousands of names costs one walk, not thousands.
+pub struct Lookups<'a> {
+    pub pkg: &'a Package,
+    /// (file, body node id) -> references by name.
+    idents: RefCell<HashMap<(usize, usize), ByName<Node<'a>>>>,
+    /// (is a method call, callee name) -> (file, call), for the package.
+    calls: RefCell<ByName<(usize, Node<'a>)>>,
+}
+
+/// Walk results by name, and whether every name has been indexed.
+struct ByName<T> {
+    found: HashMap<(bool, String), Rc<Vec<T>>>,
+    complete: bool,
+}
+
+impl<T> Default for ByName<T> {
+    fn default() -> Self {
+        ByName {
+            found: HashMap::new(),
+            complete: false,
+        }
+    }
+}
+
+/// Distinct names asked about one body (or the package's calls) before one
+/// walk indexes every name.
+const WALKS_BEFORE_INDEX: usize = 8;
+
+impl<T: Clone> ByName<T> {
+    fn get(
+        &mut self,
+        key: (bool, &str),
+        walk_one: impl FnOnce() -> Vec<T>,
+        walk_all: impl FnOnce() -> HashMap<(bool, String), Vec<T>>,
+    ) -> Rc<Vec<T>> {
+        let k = (key.0, key.1.to_string());
+        if let Some(v) = self.found.get(&k) {
+            return v.clone();
+        }
+        if self.complete {
+            return Rc::new(Vec::new());
+        }
+        if self.found.len() < WALKS_BEFORE_INDEX {
+            let v = Rc::new(walk_one());
+            self.found.insert(k, v.clone());
+            return v;
+        }
+        self.found = walk_all()
+            .into_iter()
+            .map(|(k, v)| (k, Rc::new(v)))
+            .collect();
+        self.complete = true;
+        self.found.get(&k).cloned().unwrap_or_default()
+    }
+}
+
+impl<'a> Lookups<'a> {
+    pub fn new(pkg: &'a Package) -> Lookups<'a> {
+        Lookups {
+            pkg,
+            idents: RefCell::new(HashMap::new()),
+            calls: RefCell::new(ByName::default()),
+        }
+    }
+
+    /// The identifiers named `name` in `body` (of file `file`), in order.
+    pub fn refs(&self, file: usize, body: Node<'a>, name: &str) -> Rc<Vec<Node<'a>>> {
+        let src = self.pkg.files[file].text();
+        let mut idents = self.idents.borrow_mut();
+        idents.entry((file, body.id())).or_default().get(
+            (false, name),
+            || {
+                let mut refs = Vec::new();
+                crate::model::for_each_node(body, |n| {
+                    if n.kind() == "identifier" && &src[n.byte_range()] == name {
+                        refs.push(n);
+                    }
+                });
+                refs
+            },
+            || {
+                let mut all: HashMap<(bool, String), Vec<Node<'a>>> = HashMap::new();
+                crate::model::for_each_node(body, |n| {
+                    if n.kind() == "identifier" {
+                        all.entry((false, src[n.byte_range()].to_string()))
+                            .or_default()
+                            .push(n);
+                    }
+                });
+                all
+            },
+        )
+    }
+
+    /// The calls of the package whose callee is named `name` (`x.name(...)`
+    /// when `method`), in file and document order.
+    pub fn calls(&self, method: bool, name: &str) -> Rc<Vec<(usize, Node<'a>)>> {
+        let pkg = self.pkg;
+        // Each call's callee: (is a method call, its name node).
+        let callee = |n: Node<'a>| {
+            if n.kind() != "call_expression" {
+                return None;
+            }
+            let f = n.field("function")?;
+            match f.kind() {
+                "identifier" => Some((false, f)),
+                "selector_expression" => f.field("field").map(|c| (true, c)),
+                _ => None,
+            }
+        };
+        self.calls.borrow_mut().get(
+            (method, name),
+            || {
+                let mut calls = Vec::new();
+                for (fi, file) in pkg.files.iter().enumerate() {
+                    let src = file.text();
+                    crate::model::for_each_node(file.tree.root_node(), |n| {
+                        if let Some((m, c)) = callee(n)
+                            && m == method
+                            && &src[c.byte_range()] == name
+                        {
+                            calls.push((fi, n));
+                        }
+                    });
+                }
+                calls
+            },
+            || {
+                let mut all: HashMap<(bool, String), Vec<(usize, Node<'a>)>> = HashMap::new();
+                for (fi, file) in pkg.files.iter().enumerate() {
+                    let src = file.text();
+                    crate::model::for_each_node(file.tree.root_node(), |n| {
+                        if let Some((m, c)) = callee(n) {
+                            all.entry((m, src[c.byte_range()].to_string()))
+                                .or_default()
+                                .push((fi, n));
+                        }
+                    });
+                }
+                all
+            },
+        )
+    }
+}
+
+/// The identifiers of `refs` (in order) that start at or after `from`.
+pub fn at_or_after<'r, 'a>(refs: &'r [Node<'a>], from: usize) -> &'r [Node<'a>] {
+    &refs[refs.partition_point(|n| n.start_byte() < from)..]
 }
 
 pub type CheckFn = fn(&RuleContext<'_>, &mut Vec<Diagnostic>);

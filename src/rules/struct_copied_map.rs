@@ -2,11 +2,12 @@
 //! field reassigned (the write is lost) or written through the copy (the
 //! original changes too). Docs: `rules/struct-copied-map.md`.
 
-use super::RuleContext;
+use super::{Lookups, RuleContext};
 use crate::diagnostic::{Diagnostic, Edit, Span};
 use crate::fields::FieldExt;
 use crate::model::facts::{AccessKind, CopySource, MapAccess, Target, VarId};
-use crate::model::{Ty, named_children};
+use crate::model::{Ancestors, Ty, named_children};
+use std::collections::HashMap;
 
 const ID: &str = "struct-copied-map";
 
@@ -24,6 +25,24 @@ fn help_clone(cx: &RuleContext<'_>) -> &'static str {
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let f = cx.facts;
+    let lk = Lookups::new(cx.pkg);
+    let mut later = LaterUses::default();
+    // Where each copy's map field is first given a map of its own.
+    let mut first_reassign: HashMap<(VarId, &str), usize> = HashMap::new();
+    for o in &f.accesses {
+        if o.kind == AccessKind::Reassign
+            && let Target::Field {
+                base_root: Some(b),
+                field,
+                ..
+            } = &o.target
+        {
+            let at = first_reassign
+                .entry((*b, field.as_str()))
+                .or_insert(o.span.start);
+            *at = (*at).min(o.span.start);
+        }
+    }
     for a in &f.accesses {
         let Target::Field {
             base,
@@ -55,9 +74,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 } else if let Some(CopySource::Range(_) | CopySource::Index(_)) = var.copy_of {
                     // Stored back (`m[k] = v`), or the new map read for local
                     // use: not lost.
-                    let later = cx.refs_after(var.ctx, &var.name, a.span.end);
-                    let stored = later.iter().any(|n| !is_selector_operand(*n));
-                    let read = later.iter().any(|n| reads_field(cx, *n, field));
+                    let (stored, read) = later.get(cx, &lk, var.ctx, &var.name, field, a.span.end);
                     (!stored && !read).then(|| {
                         let kind = if matches!(var.copy_of, Some(CopySource::Range(_))) { "range copy" } else { "copy" };
                         Diagnostic::new(ID, a.span, format!("reassignment of map field {name} on {kind} {} is lost", var.name))
@@ -72,7 +89,10 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
             AccessKind::IndexWrite | AccessKind::Delete | AccessKind::Clear => {
-                if reassigned_before(cx, a, *r, field) {
+                if first_reassign
+                    .get(&(*r, field.as_str()))
+                    .is_some_and(|&at| at < a.span.start)
+                {
                     None
                 } else if (value_receiver || by_value_param)
                     && returned(cx, *r)
@@ -90,7 +110,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                             .help(help_clone(cx)),
                     )
                 } else if let Some(CopySource::Var(o) | CopySource::Deref(o)) = var.copy_of {
-                    diverging_copy(cx, a, *r, o, name)
+                    diverging_copy(cx, &lk, a, *r, o, name)
                 } else {
                     None
                 }
@@ -146,8 +166,9 @@ fn lost_on_receiver(
 }
 
 /// Shape 4: `b := a` then a write through `b`'s map while `a` lives on.
-fn diverging_copy(
-    cx: &RuleContext<'_>,
+fn diverging_copy<'a>(
+    cx: &RuleContext<'a>,
+    lk: &Lookups<'a>,
     a: &MapAccess,
     r: VarId,
     orig: VarId,
@@ -157,7 +178,10 @@ fn diverging_copy(
     let (b, o) = (f.var(r), f.var(orig));
     // The original is alive after the write: used later here, or a
     // parameter the caller still holds.
-    let alive = o.param || !cx.refs_after(o.ctx, &o.name, a.span.end).is_empty();
+    let alive = o.param
+        || cx
+            .refs(lk, o.ctx, &o.name)
+            .is_some_and(|refs| refs.last().is_some_and(|n| n.start_byte() >= a.span.end));
     if !alive {
         return None;
     }
@@ -183,15 +207,6 @@ fn returned(cx: &RuleContext<'_>, r: VarId) -> bool {
     cx.facts.returns.iter().any(|&(_, id)| id == r)
 }
 
-/// The copy's field was given a map of its own before this write.
-fn reassigned_before(cx: &RuleContext<'_>, a: &MapAccess, r: VarId, field: &str) -> bool {
-    cx.facts.accesses.iter().any(|o| {
-        o.kind == AccessKind::Reassign
-            && o.span.start < a.span.start
-            && matches!(&o.target, Target::Field { base_root: Some(b), field: g, .. } if *b == r && g == field)
-    })
-}
-
 /// The function returns the struct type itself (a copy-on-write builder),
 /// not an interface it implements (`ast.Visitor`).
 fn returns_own_type(cx: &RuleContext<'_>, a: &MapAccess, ty: Option<&Ty>) -> bool {
@@ -205,9 +220,10 @@ fn returns_own_type(cx: &RuleContext<'_>, a: &MapAccess, ty: Option<&Ty>) -> boo
     }
 }
 
-/// `v.field` read (not written into) at this reference of `v`.
-fn reads_field(cx: &RuleContext<'_>, n: tree_sitter::Node<'_>, field: &str) -> bool {
-    let Some(sel) = n.parent().filter(|p| p.kind() == "selector_expression") else {
+/// `v.field` read (not written into) at this reference of `v` (`up` has
+/// its ancestors).
+fn reads_field(cx: &RuleContext<'_>, n: &Ancestors<'_>, field: &str) -> bool {
+    let Some(sel) = n.get(1).filter(|p| p.kind() == "selector_expression") else {
         return false;
     };
     if sel
@@ -217,35 +233,84 @@ fn reads_field(cx: &RuleContext<'_>, n: tree_sitter::Node<'_>, field: &str) -> b
         return false;
     }
     // `v.field[k] = x`, `v.field[k]++`, `delete(v.field, k)` write into it.
-    let written = sel.parent().is_some_and(|p| {
+    let written = n.get(2).is_some_and(|p| {
         let index_target = p.kind() == "index_expression"
-            && p.parent().is_some_and(|g| {
+            && n.get(3).is_some_and(|g| {
                 matches!(g.kind(), "inc_statement" | "dec_statement")
                     || (g.kind() == "expression_list"
-                        && g.parent().is_some_and(|a| {
+                        && n.get(4).is_some_and(|a| {
                             a.kind() == "assignment_statement" && a.field("left") == Some(g)
                         }))
             });
         let deleted = p.kind() == "argument_list"
-            && p.parent()
-                .and_then(|c| c.field("function"))
-                .is_some_and(|f| {
-                    matches!(
-                        &cx.pkg.files[cx.file].text()[f.byte_range()],
-                        "delete" | "clear"
-                    )
-                });
+            && n.get(3).and_then(|c| c.field("function")).is_some_and(|f| {
+                matches!(
+                    &cx.pkg.files[cx.file].text()[f.byte_range()],
+                    "delete" | "clear"
+                )
+            });
         let reassigned = p.kind() == "expression_list"
-            && p.parent()
+            && n.get(3)
                 .is_some_and(|a| a.kind() == "assignment_statement" && a.field("left") == Some(p));
         index_target || deleted || reassigned
     });
     !written
 }
 
-fn is_selector_operand(n: tree_sitter::Node<'_>) -> bool {
-    n.parent()
-        .is_some_and(|p| p.kind() == "selector_expression" && p.field("operand") == Some(n))
+fn is_selector_operand(n: &Ancestors<'_>) -> bool {
+    n.get(1)
+        .is_some_and(|p| p.kind() == "selector_expression" && p.field("operand") == n.get(0))
+}
+
+/// For a copy's references after a reassignment of its map field: is one
+/// not a field access (the copy is stored back), is one a read of the
+/// field? Kept per (context, variable, field) as the start of the last
+/// reference of each kind, so each write asks in constant time.
+#[derive(Default)]
+struct LaterUses {
+    /// (context, variable, field) -> (last stored, last read).
+    last: HashMap<(usize, String, String), LastUses>,
+}
+
+type LastUses = (Option<usize>, Option<usize>);
+
+impl LaterUses {
+    #[allow(clippy::too_many_arguments)]
+    fn get<'a>(
+        &mut self,
+        cx: &RuleContext<'a>,
+        lk: &Lookups<'a>,
+        ctx: usize,
+        name: &str,
+        field: &str,
+        from: usize,
+    ) -> (bool, bool) {
+        let key = (ctx, name.to_string(), field.to_string());
+        let (stored, read) = *self.last.entry(key).or_insert_with(|| {
+            let Some(body) = cx.ctx_body(ctx) else {
+                return (None, None);
+            };
+            let refs = lk.refs(cx.file, body, name);
+            let (mut stored, mut read) = (None, None);
+            for &r in refs.iter().rev() {
+                if stored.is_some() && read.is_some() {
+                    break;
+                }
+                let up = Ancestors::new(body, r);
+                if stored.is_none() && !is_selector_operand(&up) {
+                    stored = Some(r.start_byte());
+                }
+                if read.is_none() && reads_field(cx, &up, field) {
+                    read = Some(r.start_byte());
+                }
+            }
+            (stored, read)
+        });
+        (
+            stored.is_some_and(|s| s >= from),
+            read.is_some_and(|s| s >= from),
+        )
+    }
 }
 
 /// A map field whose comment says copies share it on purpose.

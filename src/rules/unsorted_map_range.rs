@@ -1,11 +1,11 @@
 //! `unsorted-map-range`: output produced in map iteration order, which Go
 //! randomises. Docs: `rules/unsorted-map-range.md`.
 
-use super::RuleContext;
+use super::{Lookups, RuleContext, at_or_after};
 use crate::diagnostic::{Diagnostic, Edit, Span};
 use crate::fields::FieldExt;
 use crate::model::facts::MapRange;
-use crate::model::{Ty, for_each_node, named_children};
+use crate::model::{Ancestors, Ty, for_each_node, named_children};
 use tree_sitter::Node;
 
 const ID: &str = "unsorted-map-range";
@@ -15,6 +15,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     if cx.pkg.files[cx.file].source.display.ends_with("_test.go") {
         return;
     }
+    let lk = Lookups::new(cx.pkg);
     for r in &cx.facts.map_ranges {
         if r.runs_once || debug_dump(cx, r) {
             continue;
@@ -35,12 +36,12 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             out.push(with_fix(cx, r, &name, d.help(help(cx))));
             continue;
         }
-        if let Some(d) = collected_unsorted(cx, r, &name) {
+        if let Some(d) = collected_unsorted(cx, &lk, r, &name) {
             out.push(with_fix(cx, r, &name, d));
             continue;
         }
         // A named result is used by the function's return, bare or not.
-        let used = |v: u32| cx.facts.var(v).named_result || used_after(cx, r, v).is_some();
+        let used = |v: u32| cx.facts.var(v).named_result || used_after(cx, &lk, r, v).is_some();
         if let Some(&(v, span)) = r.concats.iter().find(|(v, _)| used(*v)) {
             let s = &cx.facts.var(v).name;
             let d = Diagnostic::new(
@@ -213,16 +214,21 @@ fn head(cx: &RuleContext<'_>, span: Span) -> Span {
 /// A slice collected in the loop whose first use afterwards emits it
 /// without sorting it first. A slice that is returned is reported when a
 /// caller in the package emits the result unsorted.
-fn collected_unsorted(cx: &RuleContext<'_>, r: &MapRange, name: &str) -> Option<Diagnostic> {
+fn collected_unsorted<'a>(
+    cx: &RuleContext<'a>,
+    lk: &Lookups<'a>,
+    r: &MapRange,
+    name: &str,
+) -> Option<Diagnostic> {
     for &(v, append) in &r.appends {
         let s = &cx.facts.var(v).name;
-        let (at, what) = match first_use(cx, cx.file, r.ctx_span(cx), s, r.span.end) {
+        let (at, what) = match first_use(lk, cx.file, r.ctx_span(cx), s, r.span.end) {
             Use::Emitted(at, what) => (at, what.to_string()),
             // Returned: reported when a caller in the package emits the
             // result unsorted, or when no caller here shows how it is used
             // (exported API); silent when every caller here does something
             // else with it (sorts it, treats it as a set).
-            Use::Returned(at) if !documents_unordered(cx, r) => match callers(cx, r) {
+            Use::Returned(at) if !documents_unordered(cx, r) => match callers(cx, lk, r) {
                 Callers::Emit(fi, at) if fi == cx.file => {
                     (at, "returned, then emitted by this caller".to_string())
                 }
@@ -270,11 +276,16 @@ enum Use {
     Unknown,
 }
 
-/// Classifies the use of the value at `node` (an identifier or a call).
-fn classify(src: &str, node: Node<'_>) -> Use {
+/// Classifies the use of the value at `node` (an identifier or a call of
+/// file `file`).
+/// `top` is a node above it (its function's body, the file's root).
+fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
     let text = |n: Node<'_>| &src[n.byte_range()];
+    let up = Ancestors::new(top, node);
     let mut cur = node;
-    while let Some(p) = cur.parent() {
+    let mut k = 1;
+    while let Some(p) = up.get(k) {
+        k += 1;
         match p.kind() {
             "call_expression" if p.field("function") != Some(cur) => {
                 let f = p.field("function").map(text).unwrap_or("");
@@ -291,7 +302,7 @@ fn classify(src: &str, node: Node<'_>) -> Use {
             }
             "return_statement" => return Use::Returned(Span::of(p)),
             "range_clause" if p.field("right") == Some(cur) => {
-                let prints = p.parent().is_some_and(|f| {
+                let prints = up.get(k).is_some_and(|f| {
                     let mut found = false;
                     for_each_node(f, |n| {
                         if n.kind() == "call_expression"
@@ -309,7 +320,7 @@ fn classify(src: &str, node: Node<'_>) -> Use {
                 };
             }
             "expression_list" => {
-                let stmt = p.parent();
+                let stmt = up.get(k);
                 let is_rhs = stmt.is_some_and(|s| {
                     matches!(s.kind(), "short_var_declaration" | "assignment_statement")
                         && s.field("right") == Some(p)
@@ -336,25 +347,20 @@ fn classify(src: &str, node: Node<'_>) -> Use {
 
 /// The first deciding use of variable `name` in the function body `body`
 /// after byte `from`.
-fn first_use(
-    cx: &RuleContext<'_>,
+fn first_use<'a>(
+    lk: &Lookups<'a>,
     file: usize,
-    body: Option<Node<'_>>,
+    body: Option<Node<'a>>,
     name: &str,
     from: usize,
 ) -> Use {
     let Some(body) = body else {
         return Use::Unknown;
     };
-    let src = cx.pkg.files[file].text();
-    let mut refs = Vec::new();
-    for_each_node(body, |n| {
-        if n.kind() == "identifier" && n.start_byte() >= from && &src[n.byte_range()] == name {
-            refs.push(n);
-        }
-    });
-    for r in refs {
-        match classify(src, r) {
+    let src = lk.pkg.files[file].text();
+    let refs = lk.refs(file, body, name);
+    for &r in at_or_after(&refs, from) {
+        match classify(src, body, r) {
             Use::Neutral => continue,
             Use::Assigned(_) => return Use::Unknown,
             other => return other,
@@ -379,59 +385,43 @@ enum Callers {
     None,
 }
 
-fn callers(cx: &RuleContext<'_>, r: &MapRange) -> Callers {
+fn callers<'a>(cx: &RuleContext<'a>, lk: &Lookups<'a>, r: &MapRange) -> Callers {
     let func = cx.facts.func_of(r.ctx);
     let Some(name) = func.name.as_deref() else {
         return Callers::Other;
     };
-    let mut any = false;
-    for (fi, file) in cx.pkg.files.iter().enumerate() {
-        let src = file.text();
-        let mut calls = Vec::new();
-        for_each_node(file.tree.root_node(), |n| {
-            if n.kind() != "call_expression" {
-                return;
+    let calls = lk.calls(func.type_name.is_some(), name);
+    for &(fi, call) in calls.iter() {
+        let file = &cx.pkg.files[fi];
+        let root = file.tree.root_node();
+        let decided = match classify(file.text(), root, call) {
+            Use::Assigned(var) => {
+                first_use(lk, fi, enclosing_body(root, call), &var, call.end_byte())
             }
-            let Some(f) = n.field("function") else {
-                return;
-            };
-            let callee = match f.kind() {
-                "identifier" if func.type_name.is_none() => Some(f),
-                "selector_expression" if func.type_name.is_some() => f.field("field"),
-                _ => None,
-            };
-            if callee.is_some_and(|c| &src[c.byte_range()] == name) {
-                calls.push(n);
-            }
-        });
-        for call in calls {
-            any = true;
-            let decided = match classify(src, call) {
-                Use::Assigned(var) => {
-                    first_use(cx, fi, enclosing_body(call), &var, call.end_byte())
-                }
-                other => other,
-            };
-            if let Use::Emitted(at, _) = decided {
-                return Callers::Emit(fi, at);
-            }
+            other => other,
+        };
+        if let Use::Emitted(at, _) = decided {
+            return Callers::Emit(fi, at);
         }
     }
-    if any { Callers::Other } else { Callers::None }
+    if calls.is_empty() {
+        Callers::None
+    } else {
+        Callers::Other
+    }
 }
 
-fn enclosing_body(n: Node<'_>) -> Option<Node<'_>> {
-    let mut cur = n.parent();
-    while let Some(p) = cur {
-        if matches!(
-            p.kind(),
-            "function_declaration" | "method_declaration" | "func_literal"
-        ) {
-            return p.field("body");
-        }
-        cur = p.parent();
-    }
-    None
+fn enclosing_body<'t>(root: Node<'t>, n: Node<'t>) -> Option<Node<'t>> {
+    let up = Ancestors::new(root, n);
+    (1..)
+        .map_while(|k| up.get(k))
+        .find(|p| {
+            matches!(
+                p.kind(),
+                "function_declaration" | "method_declaration" | "func_literal"
+            )
+        })
+        .and_then(|p| p.field("body"))
 }
 
 fn is_sort(f: &str) -> bool {
@@ -491,10 +481,9 @@ fn is_print(f: &str) -> bool {
 }
 
 /// The first reference to variable `v` after the loop.
-fn used_after(cx: &RuleContext<'_>, r: &MapRange, v: u32) -> Option<Span> {
-    cx.refs_after(r.ctx, &cx.facts.var(v).name, r.span.end)
-        .first()
-        .map(|n| Span::of(*n))
+fn used_after<'a>(cx: &RuleContext<'a>, lk: &Lookups<'a>, r: &MapRange, v: u32) -> Option<Span> {
+    let refs = cx.refs(lk, r.ctx, &cx.facts.var(v).name)?;
+    at_or_after(&refs, r.span.end).first().map(|n| Span::of(*n))
 }
 
 /// The enclosing function's doc comment says its result is unordered
