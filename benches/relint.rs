@@ -8,6 +8,7 @@
 //! files).
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use mapvet::lsp::document::point_of;
 use mapvet::lsp::engine::{Buffer, Engine};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -83,17 +84,6 @@ fn synthetic() -> PathBuf {
     dir
 }
 
-fn point(text: &str, offset: usize) -> Point {
-    let before = &text.as_bytes()[..offset];
-    let row = before.iter().filter(|&&b| b == b'\n').count();
-    let col = offset
-        - before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-    Point::new(row, col)
-}
-
 /// An editing session on `target`: each keystroke inserts or deletes one
 /// character in the middle of the file, edits the tree and re-lints.
 struct Session {
@@ -140,7 +130,7 @@ impl Session {
         self.inserted = !self.inserted;
         if let Some(t) = &mut self.tree {
             // One ASCII character on one line: columns move by one.
-            let p = point(&self.text, start);
+            let p = point_of(&self.text, start);
             t.edit(&InputEdit {
                 start_byte: start,
                 old_end_byte: old_end,

@@ -126,7 +126,7 @@ pub fn range_of(text: &str, start: usize, end: usize, enc: Encoding) -> Range {
 }
 
 /// Tree-sitter's point (row, byte column) of a byte offset.
-fn point_of(text: &str, offset: usize) -> Point {
+pub fn point_of(text: &str, offset: usize) -> Point {
     let before = &text.as_bytes()[..offset];
     let row = before.iter().filter(|&&b| b == b'\n').count();
     let col = offset
