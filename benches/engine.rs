@@ -10,9 +10,10 @@
 //! also measured on `net/http/server.go` (skipped when absent).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use mapvet::fields::FieldExt;
 use mapvet::model::concurrency::Concurrency;
 use mapvet::model::facts::FileFacts;
-use mapvet::model::{Package, ParsedFile, mapstate};
+use mapvet::model::{self, Package, ParsedFile, mapstate};
 use mapvet::rules::{self, RuleContext};
 use mapvet::source::SourceFile;
 use mapvet::{Options, check_package_sources, parse_source};
@@ -276,6 +277,47 @@ fn phases(c: &mut Criterion, group: &str, path: &Path, text: &str, every_rule: b
 fn engine(c: &mut Criterion) {
     let text = generated(400);
     phases(c, "engine", Path::new("bench/generated.go"), &text, true);
+    walks(c, &parse(Path::new("bench/generated.go"), &text));
+}
+
+/// What the analysis' tree walks cost: a cursor over every node, against
+/// children by index over the named nodes only (what the model uses); and
+/// `Node::kind` against the model's table lookup (`FieldExt::kind_name`).
+fn walks(c: &mut Criterion, file: &ParsedFile) {
+    let mut g = c.benchmark_group("walk");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    let root = file.tree.root_node();
+    g.bench_function("for_each_node", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            model::for_each_node(root, |_| n += 1);
+            n
+        })
+    });
+    g.bench_function("for_each_named", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            model::for_each_named(root, |_| n += 1);
+            n
+        })
+    });
+    g.bench_function("for_each_named/kind", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            model::for_each_named(root, |x| n += x.kind().len());
+            n
+        })
+    });
+    g.bench_function("for_each_named/kind_name", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            model::for_each_named(root, |x| n += x.kind_name().len());
+            n
+        })
+    });
+    g.finish();
 }
 
 /// `net/http/server.go` of the Go tree, when there is one.

@@ -78,6 +78,28 @@ fn ids() -> &'static Ids {
 pub trait FieldExt<'t> {
     fn field(&self, name: &'static str) -> Option<Node<'t>>;
     fn fields(&self, name: &'static str) -> Vec<Node<'t>>;
+    /// `node.kind()`, looked up by the node's kind id: `Node::kind` measures
+    /// and validates the grammar's C string on every call, and the analysis
+    /// asks for kinds constantly.
+    fn kind_name(&self) -> &'static str;
+}
+
+/// The grammar's node kind names, by kind id.
+fn kind_names() -> &'static [&'static str] {
+    static LANG: OnceLock<tree_sitter::Language> = OnceLock::new();
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let lang: &'static tree_sitter::Language =
+            LANG.get_or_init(|| tree_sitter_go::LANGUAGE.into());
+        (0..lang.node_kind_count())
+            .map(|id| {
+                u16::try_from(id)
+                    .ok()
+                    .and_then(|id| lang.node_kind_for_id(id))
+                    .unwrap_or("")
+            })
+            .collect()
+    })
 }
 
 fn field_id(name: &str) -> u16 {
@@ -133,10 +155,39 @@ impl<'t> FieldExt<'t> for Node<'t> {
             None => Vec::new(),
         }
     }
+
+    fn kind_name(&self) -> &'static str {
+        match self.kind_id() {
+            // The parser's own symbols, past the grammar's.
+            u16::MAX => "ERROR",
+            0xFFFE => "_ERROR",
+            id => kind_names().get(usize::from(id)).copied().unwrap_or(""),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::FieldExt;
+
+    #[test]
+    fn kind_names_are_the_kinds() {
+        let sources = [
+            "package p\nimport \"fmt\"\ntype T[K comparable] struct{ m map[K]int; _ int }\nfunc (t *T[K]) f(k K, xs ...int) (r int, err error) {\n\tdefer func() { recover() }()\n\tfor i, x := range xs { r += i * x; t.m[k]++ }\n\tselect { case v := <-make(chan int): _ = v; default: }\n\tswitch y := any(r).(type) { case int: fmt.Println(y) }\n\tgoto L\nL:\n\treturn -r &^ 3, nil\n}\nvar _ = []any{1.5, 'c', `raw`, \"s\", 2i, nil, true, struct{}{}, [...]int{1}}\n",
+            // Syntax errors: ERROR and MISSING nodes.
+            "package p\nfunc f( {\n\tx := [}\n\tif {\n",
+        ];
+        for text in sources {
+            let mut parser = tree_sitter::Parser::new();
+            parser
+                .set_language(&tree_sitter_go::LANGUAGE.into())
+                .unwrap();
+            let tree = parser.parse(text, None).unwrap();
+            crate::model::for_each_node(tree.root_node(), |n| {
+                assert_eq!(n.kind_name(), n.kind(), "{n:?}");
+            });
+        }
+    }
 
     #[test]
     fn every_field_name_used_exists_in_the_grammar() {

@@ -17,7 +17,7 @@ use super::facts::{
     Target, VarId, VarInfo,
 };
 use super::locks::{Locks, Mode};
-use super::{Package, Ty, for_each_node, named_children, walk_pruned};
+use super::{Package, Ty, for_each_named, named_children, walk_pruned};
 use crate::diagnostic::Span;
 use crate::fields::FieldExt;
 use std::collections::{HashMap, HashSet};
@@ -312,11 +312,11 @@ struct Analyzer<'a> {
     loop_total: usize,
     volatile: HashSet<String>,
     local_types: HashSet<String>,
+    /// The function (or package-level function literal) analysed.
+    func: Node<'a>,
     /// Start bytes, in order, of the calls, function literals and unary
-    /// expressions of the function (from the prescan), when it has no syntax
-    /// errors: an index expression whose range holds none of them is a
-    /// stable key. (`None`: walk the index instead.)
-    unstable_at: Option<Vec<usize>>,
+    /// expressions of the function, found when first needed (`stable_key`).
+    unstable_at: std::cell::OnceCell<Vec<usize>>,
     frames: Vec<Frame>,
     report: bool,
     /// Inside a receive case of a `select` in a loop.
@@ -335,8 +335,15 @@ pub fn analyze_file(pkg: &Package, file: usize) -> FileFacts {
     let src = pf.text();
     let root = pf.tree.root_node();
     let mut facts = FileFacts::default();
-    for decl in named_children(root) {
-        analyze_decl(pkg, src, decl, &mut facts);
+    // Every child, anonymous ones too: what precedes a declaration (its doc
+    // comment) is read from here, `Node::prev_sibling` searches from the root.
+    let children: Vec<Node<'_>> = (0..root.child_count())
+        .filter_map(|i| root.child(i))
+        .collect();
+    for (i, &decl) in children.iter().enumerate() {
+        if decl.is_named() {
+            analyze_decl(pkg, src, decl, &children[..i], &mut facts);
+        }
     }
     facts
 }
@@ -344,19 +351,27 @@ pub fn analyze_file(pkg: &Package, file: usize) -> FileFacts {
 /// Does the analysis record anything for this top-level declaration?
 pub fn is_analyzed(decl: Node<'_>) -> bool {
     matches!(
-        decl.kind(),
+        decl.kind_name(),
         "function_declaration" | "method_declaration" | "var_declaration"
     )
 }
 
 /// Runs the analysis over one top-level declaration of a file (`src` is
-/// its text). Declarations are analyzed independently of each other: the
+/// its text; `before`, the file's children before it, for its doc
+/// comment). Declarations are analyzed independently of each other: the
 /// language server keeps the facts of those that did not change.
-pub fn analyze_decl(pkg: &Package, src: &str, decl: Node<'_>, facts: &mut FileFacts) {
-    match decl.kind() {
+pub fn analyze_decl<'t>(
+    pkg: &Package,
+    src: &str,
+    decl: Node<'t>,
+    before: &[Node<'t>],
+    facts: &mut FileFacts,
+) {
+    match decl.kind_name() {
         "function_declaration" | "method_declaration" => {
             if let Some(body) = decl.field("body") {
-                analyze_function(pkg, src, facts, decl, body);
+                let doc = doc_comment(src, before.iter().rev().copied());
+                analyze_function(pkg, src, facts, decl, body, doc);
             }
         }
         "var_declaration" => {
@@ -364,7 +379,7 @@ pub fn analyze_decl(pkg: &Package, src: &str, decl: Node<'_>, facts: &mut FileFa
             // nested in another literal are analysed with it).
             let mut lits = Vec::new();
             walk_pruned(decl, |n| {
-                if n.kind() == "func_literal" {
+                if n.kind_name() == "func_literal" {
                     lits.push(n);
                     return false;
                 }
@@ -372,7 +387,11 @@ pub fn analyze_decl(pkg: &Package, src: &str, decl: Node<'_>, facts: &mut FileFa
             });
             for lit in lits {
                 if let Some(body) = lit.field("body") {
-                    analyze_function(pkg, src, facts, lit, body);
+                    let doc = doc_comment(
+                        src,
+                        std::iter::successors(lit.prev_sibling(), |c| c.prev_sibling()),
+                    );
+                    analyze_function(pkg, src, facts, lit, body, doc);
                 }
             }
         }
@@ -380,12 +399,13 @@ pub fn analyze_decl(pkg: &Package, src: &str, decl: Node<'_>, facts: &mut FileFa
     }
 }
 
-fn analyze_function<'t>(
-    pkg: &Package,
-    src: &str,
-    facts: &mut FileFacts,
-    func: Node<'t>,
-    body: Node<'t>,
+fn analyze_function<'a>(
+    pkg: &'a Package,
+    src: &'a str,
+    facts: &'a mut FileFacts,
+    func: Node<'a>,
+    body: Node<'a>,
+    doc: String,
 ) {
     let marks = (
         facts.accesses.len(),
@@ -411,7 +431,7 @@ fn analyze_function<'t>(
                     .caller_holds_lock
                     .as_ref()
                     .is_some_and(|g| g.is_match(n))
-        }) || doc_says_caller_holds_lock(func, src),
+        }) || doc_says_caller_holds_lock(&doc),
         name,
         receiver: None,
         type_name: None,
@@ -426,7 +446,8 @@ fn analyze_function<'t>(
         loop_total: 0,
         volatile: HashSet::new(),
         local_types: HashSet::new(),
-        unstable_at: None,
+        func,
+        unstable_at: std::cell::OnceCell::new(),
         frames: Vec::new(),
         report: true,
         event_loop: 0,
@@ -441,8 +462,8 @@ fn analyze_function<'t>(
     }
     let mut st = State::default();
     if let Some(tp) = func.field("type_parameters") {
-        for_each_node(tp, |n| {
-            if n.kind() == "identifier" {
+        for_each_named(tp, |n| {
+            if n.kind_name() == "identifier" {
                 a.local_types.insert(src[n.byte_range()].to_string());
             }
         });
@@ -468,7 +489,7 @@ fn analyze_function<'t>(
         a.declare_params(p, &mut st, false);
     }
     if let Some(r) = func.field("result")
-        && r.kind() == "parameter_list"
+        && r.kind_name() == "parameter_list"
     {
         a.declare_params(r, &mut st, true);
     }
@@ -490,7 +511,7 @@ fn is_handler_signature(func: Node<'_>, src: &str) -> bool {
         return false;
     };
     let types: Vec<String> = named_children(params)
-        .filter(|p| p.kind() == "parameter_declaration")
+        .filter(|p| p.kind_name() == "parameter_declaration")
         .flat_map(|p| {
             let n = {
                 let mut c = p.walk();
@@ -506,17 +527,22 @@ fn is_handler_signature(func: Node<'_>, src: &str) -> bool {
     types == ["http.ResponseWriter", "*http.Request"]
 }
 
-/// The doc comment right above a declaration says callers hold the lock.
-fn doc_says_caller_holds_lock(func: Node<'_>, src: &str) -> bool {
+/// The comments right above a declaration, lowercased: `before` are its
+/// preceding siblings, nearest first.
+fn doc_comment<'t>(src: &str, before: impl Iterator<Item = Node<'t>>) -> String {
     let mut doc = String::new();
-    let mut cur = func.prev_sibling();
-    while let Some(c) = cur {
-        if c.kind() != "comment" {
+    for c in before {
+        if c.kind_name() != "comment" {
             break;
         }
         doc.insert_str(0, &src[c.byte_range()].to_lowercase());
-        cur = c.prev_sibling();
     }
+    doc
+}
+
+/// The doc comment right above a declaration (lowercased) says callers
+/// hold the lock.
+fn doc_says_caller_holds_lock(doc: &str) -> bool {
     // "No lock held on entry", "Lock not held on entry".
     const NEGATED: &[&str] = &[
         "not held",
@@ -578,110 +604,114 @@ impl<'a> Analyzer<'a> {
         let src = self.src;
         let mut volatile = HashSet::new();
         let mut local_types = HashSet::new();
-        let mut unstable_at = Vec::new();
         // End of the outermost function literal being walked: literals
         // nested in it are covered by its own walk.
         let mut lit_end = 0;
-        for_each_node(func, |n| {
-            let kind = n.kind();
-            if matches!(
-                kind,
-                "call_expression" | "func_literal" | "unary_expression"
-            ) {
-                unstable_at.push(n.start_byte());
-            }
-            match kind {
-                "goto_statement" => ok = false,
-                "type_spec" | "type_alias" => {
-                    if let Some(name) = n.field("name") {
-                        local_types.insert(src[name.byte_range()].to_string());
-                    }
+        let mut visit = |n: Node<'_>| match n.kind_name() {
+            "goto_statement" => ok = false,
+            "type_spec" | "type_alias" => {
+                if let Some(name) = n.field("name") {
+                    local_types.insert(src[name.byte_range()].to_string());
                 }
-                "unary_expression" if op_text(n, src) == "&" => {
-                    if let Some(r) = n.field("operand").and_then(|o| root_ident(o, src)) {
+            }
+            "unary_expression" if op_text(n, src) == "&" => {
+                if let Some(r) = n.field("operand").and_then(|o| root_ident(o, src)) {
+                    volatile.insert(r.to_string());
+                }
+            }
+            "func_literal" if n != func && n.start_byte() >= lit_end => {
+                lit_end = n.end_byte();
+                // Anything a closure assigns, mutates or passes on may change
+                // whenever the closure runs: never track it. Names the
+                // closure declares itself are its own.
+                let mut own = HashSet::new();
+                let mut targets: Vec<&str> = Vec::new();
+                for_each_named(n, |m| {
+                    let declared: Vec<Node<'_>> = match m.kind_name() {
+                        "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" => {
+                            let mut c = m.walk();
+                            m.children_by_field_name("name", &mut c).collect()
+                        }
+                        "short_var_declaration" => m
+                            .field("left")
+                            .map(|l| named_children(l).collect())
+                            .unwrap_or_default(),
+                        "range_clause" if has_token(m, ":=") => m
+                            .field("left")
+                            .map(|l| named_children(l).collect())
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    };
+                    own.extend(declared.into_iter().map(|d| &src[d.byte_range()]));
+                    let assigned: Vec<Node<'_>> = match m.kind_name() {
+                        "assignment_statement" | "short_var_declaration" => m
+                            .field("left")
+                            .map(|l| named_children(l).collect())
+                            .unwrap_or_default(),
+                        "inc_statement" | "dec_statement" => m.named_child(0).into_iter().collect(),
+                        "call_expression" => {
+                            let mut t: Vec<Node<'_>> = m
+                                .field("arguments")
+                                .map(|l| named_children(l).collect())
+                                .unwrap_or_default();
+                            if let Some(f) = m.field("function")
+                                && f.kind_name() == "selector_expression"
+                                && let Some(o) = f.field("operand")
+                            {
+                                t.push(o);
+                            }
+                            t
+                        }
+                        _ => Vec::new(),
+                    };
+                    targets.extend(assigned.into_iter().filter_map(|t| root_ident(t, src)));
+                });
+                for r in targets {
+                    if !own.contains(r) {
                         volatile.insert(r.to_string());
                     }
                 }
-                "func_literal" if n != func && n.start_byte() >= lit_end => {
-                    lit_end = n.end_byte();
-                    // Anything a closure assigns, mutates or passes on may change
-                    // whenever the closure runs: never track it. Names the
-                    // closure declares itself are its own.
-                    let mut own = HashSet::new();
-                    for_each_node(n, |m| {
-                        let declared: Vec<Node<'_>> = match m.kind() {
-                            "parameter_declaration"
-                            | "variadic_parameter_declaration"
-                            | "var_spec" => {
-                                let mut c = m.walk();
-                                m.children_by_field_name("name", &mut c).collect()
-                            }
-                            "short_var_declaration" => m
-                                .field("left")
-                                .map(|l| named_children(l).collect())
-                                .unwrap_or_default(),
-                            "range_clause" if has_token(m, ":=") => m
-                                .field("left")
-                                .map(|l| named_children(l).collect())
-                                .unwrap_or_default(),
-                            _ => Vec::new(),
-                        };
-                        own.extend(declared.into_iter().map(|d| &src[d.byte_range()]));
-                    });
-                    for_each_node(n, |m| {
-                        let targets: Vec<Node<'_>> = match m.kind() {
-                            "assignment_statement" | "short_var_declaration" => m
-                                .field("left")
-                                .map(|l| named_children(l).collect())
-                                .unwrap_or_default(),
-                            "inc_statement" | "dec_statement" => {
-                                m.named_child(0).into_iter().collect()
-                            }
-                            "call_expression" => {
-                                let mut t: Vec<Node<'_>> = m
-                                    .field("arguments")
-                                    .map(|l| named_children(l).collect())
-                                    .unwrap_or_default();
-                                if let Some(f) = m.field("function")
-                                    && f.kind() == "selector_expression"
-                                    && let Some(o) = f.field("operand")
-                                {
-                                    t.push(o);
-                                }
-                                t
-                            }
-                            _ => Vec::new(),
-                        };
-                        for t in targets {
-                            if let Some(r) = root_ident(t, src)
-                                && !own.contains(r)
-                            {
-                                volatile.insert(r.to_string());
+            }
+            _ => {}
+        };
+        // The parts of the function (its parameters, results, and each
+        // statement of its body) whose text has none of `&` (as an operator
+        // of its own, not in `&&`), `func`, `goto` and the `type` keyword
+        // hold nothing of the above: they are not walked.
+        visit(func);
+        let body = func.field("body");
+        for part in named_children(func) {
+            if Some(part) == body {
+                for s in named_children(part) {
+                    if s.kind_name() == "statement_list" {
+                        for st in named_children(s) {
+                            if may_matter(&src[st.byte_range()]) {
+                                for_each_named(st, &mut visit);
                             }
                         }
-                    });
+                    } else if may_matter(&src[s.byte_range()]) {
+                        for_each_named(s, &mut visit);
+                    }
                 }
-                _ => {}
+            } else if may_matter(&src[part.byte_range()]) {
+                for_each_named(part, &mut visit);
             }
-        });
+        }
         self.volatile = volatile;
         self.local_types = local_types;
-        // Without syntax errors, the nodes starting inside a node's range
-        // are its descendants (no ancestor starts where its `index` does).
-        self.unstable_at = (!func.has_error()).then_some(unstable_at);
         ok
     }
 
     fn declare_params(&mut self, list: Node<'_>, st: &mut State, results: bool) {
         for p in named_children(list) {
             if !matches!(
-                p.kind(),
+                p.kind_name(),
                 "parameter_declaration" | "variadic_parameter_declaration"
             ) {
                 continue;
             }
             let ty = p.field("type").map(|t| Ty::from_node(t, self.src));
-            let variadic = p.kind() == "variadic_parameter_declaration";
+            let variadic = p.kind_name() == "variadic_parameter_declaration";
             let mut c = p.walk();
             let names: Vec<_> = p.children_by_field_name("name", &mut c).collect();
             for n in names {
@@ -762,7 +792,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn path_of_inner(&self, node: Node<'_>) -> Option<(Path, Option<Ty>)> {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 let name = self.text(node);
                 if self.volatile.contains(name) {
@@ -822,26 +852,32 @@ impl<'a> Analyzer<'a> {
     /// An index expression without calls, function literals or unary
     /// expressions: the same key each time it is evaluated.
     fn stable_key(&self, index: Node<'_>) -> bool {
-        match &self.unstable_at {
-            Some(at) => {
-                // Looked up, not walked: nested indexes (`m[m[m[k]]]`)
-                // would make walking quadratic.
-                let i = at.partition_point(|&p| p < index.start_byte());
-                at.get(i).is_none_or(|&p| p >= index.end_byte())
-            }
-            None => {
-                let mut stable = true;
-                for_each_node(index, |n| {
-                    if matches!(
-                        n.kind(),
-                        "call_expression" | "func_literal" | "unary_expression"
-                    ) {
-                        stable = false;
-                    }
-                });
-                stable
-            }
+        let unstable = |n: Node<'_>| {
+            matches!(
+                n.kind_name(),
+                "call_expression" | "func_literal" | "unary_expression"
+            )
+        };
+        if index.end_byte() - index.start_byte() <= 64 || self.func.has_error() {
+            let mut stable = true;
+            for_each_named(index, |n| stable &= !unstable(n));
+            return stable;
         }
+        // A long index is looked up, not walked: nested indexes
+        // (`m[m[m[k]]]`) would make walking quadratic. Without syntax
+        // errors, the nodes starting inside a node's range are its
+        // descendants (no ancestor starts where an `index` does).
+        let at = self.unstable_at.get_or_init(|| {
+            let mut at = Vec::new();
+            for_each_named(self.func, |n| {
+                if unstable(n) {
+                    at.push(n.start_byte());
+                }
+            });
+            at
+        });
+        let i = at.partition_point(|&p| p < index.start_byte());
+        at.get(i).is_none_or(|&p| p >= index.end_byte())
     }
 
     /// What `path` holds in `st`; package-level maps proven nil by the
@@ -869,7 +905,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn expr_type_inner(&self, node: Node<'_>) -> Option<Ty> {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 let name = self.text(node);
                 match self.lookup(name) {
@@ -897,7 +933,7 @@ impl<'a> Analyzer<'a> {
             },
             "call_expression" => {
                 let f = node.field("function")?;
-                match f.kind() {
+                match f.kind_name() {
                     "identifier" if self.lookup(self.text(f)).is_none() => {
                         self.pkg.result_of(None, self.text(f)).cloned()
                     }
@@ -941,7 +977,7 @@ impl<'a> Analyzer<'a> {
         let is_map = self
             .expr_type(node)
             .is_some_and(|t| self.pkg.is_map(&t) && !self.local_shadowed(&t));
-        let target = match node.kind() {
+        let target = match node.kind_name() {
             "identifier" => {
                 let name = self.text(node);
                 match self.lookup(name) {
@@ -1022,7 +1058,7 @@ impl<'a> Analyzer<'a> {
     fn lock_op(&mut self, call: Node<'_>, st: &mut State, deferred: bool) -> bool {
         let Some(f) = call
             .field("function")
-            .filter(|f| f.kind() == "selector_expression")
+            .filter(|f| f.kind_name() == "selector_expression")
         else {
             return false;
         };
@@ -1062,7 +1098,7 @@ impl<'a> Analyzer<'a> {
         {
             // Which struct's mutex field this is: `x.mu` with x of struct
             // type T, or `x` itself with T embedding the mutex.
-            let field = match o.kind() {
+            let field = match o.kind_name() {
                 "selector_expression" => o
                     .field("operand")
                     .and_then(|b| self.expr_type(b))
@@ -1107,7 +1143,7 @@ impl<'a> Analyzer<'a> {
         self.scopes.push(HashMap::new());
         let mut st = st;
         for child in named_children(node) {
-            st = match child.kind() {
+            st = match child.kind_name() {
                 "statement_list" => self.stmts(child, st),
                 _ => self.stmt(child, st),
             };
@@ -1128,7 +1164,7 @@ impl<'a> Analyzer<'a> {
         if !self.tick() {
             return None;
         }
-        if node.kind() == "comment" {
+        if node.kind_name() == "comment" {
             return Some(st);
         }
         if node.has_error() || node.is_missing() {
@@ -1142,7 +1178,7 @@ impl<'a> Analyzer<'a> {
         }
         self.depth += 1;
         let label = self.pending_label.take();
-        let out = match node.kind() {
+        let out = match node.kind_name() {
             "block" => self.block(node, Some(st)),
             "expression_statement" => {
                 let e = node.named_child(0);
@@ -1157,10 +1193,10 @@ impl<'a> Analyzer<'a> {
             }
             "var_declaration" => {
                 for spec in named_children(node) {
-                    match spec.kind() {
+                    match spec.kind_name() {
                         "var_spec" => self.var_spec(spec, &mut st),
                         "var_spec_list" => {
-                            for s in named_children(spec).filter(|s| s.kind() == "var_spec") {
+                            for s in named_children(spec).filter(|s| s.kind_name() == "var_spec") {
                                 self.var_spec(s, &mut st);
                             }
                         }
@@ -1195,7 +1231,7 @@ impl<'a> Analyzer<'a> {
                     if self.report
                         && let Some(f) = e.field("function")
                     {
-                        let name = match f.kind() {
+                        let name = match f.kind_name() {
                             "identifier" => Some(f),
                             "selector_expression" => f.field("field"),
                             _ => None,
@@ -1225,7 +1261,7 @@ impl<'a> Analyzer<'a> {
             }
             "return_statement" => {
                 for c in named_children(node) {
-                    let exprs: Vec<Node<'_>> = if c.kind() == "expression_list" {
+                    let exprs: Vec<Node<'_>> = if c.kind_name() == "expression_list" {
                         named_children(c).collect()
                     } else {
                         vec![c]
@@ -1233,13 +1269,14 @@ impl<'a> Analyzer<'a> {
                     for e in exprs {
                         let e = strip_parens(e);
                         // `return v` and `return &v`.
-                        let e = if e.kind() == "unary_expression" && op_text(e, self.src) == "&" {
-                            e.field("operand").map(strip_parens).unwrap_or(e)
-                        } else {
-                            e
-                        };
+                        let e =
+                            if e.kind_name() == "unary_expression" && op_text(e, self.src) == "&" {
+                                e.field("operand").map(strip_parens).unwrap_or(e)
+                            } else {
+                                e
+                            };
                         if self.report
-                            && e.kind() == "identifier"
+                            && e.kind_name() == "identifier"
                             && let Some(id) = self.lookup(self.text(e))
                         {
                             self.facts.returns.push((self.ctx, id));
@@ -1262,7 +1299,7 @@ impl<'a> Analyzer<'a> {
             }
             "labeled_statement" => {
                 let l = node.field("label").map(|l| self.text(l).to_string());
-                match named_children(node).find(|c| c.kind() != "label_name") {
+                match named_children(node).find(|c| c.kind_name() != "label_name") {
                     Some(inner) => {
                         self.pending_label = l;
                         self.stmt(inner, Some(st))
@@ -1271,9 +1308,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "break_statement" | "continue_statement" => {
-                let is_break = node.kind() == "break_statement";
+                let is_break = node.kind_name() == "break_statement";
                 let target = named_children(node)
-                    .find(|c| c.kind() == "label_name")
+                    .find(|c| c.kind_name() == "label_name")
                     .map(|l| self.text(l).to_string());
                 let frame = self.frames.iter_mut().rev().find(|f| match &target {
                     Some(l) => f.label.as_deref() == Some(l),
@@ -1410,7 +1447,7 @@ impl<'a> Analyzer<'a> {
                 Some(right[i])
             } else if i == 0
                 && right.len() == 1
-                && strip_parens(right[0]).kind() == "index_expression"
+                && strip_parens(right[0]).kind_name() == "index_expression"
             {
                 Some(right[0])
             } else {
@@ -1447,7 +1484,7 @@ impl<'a> Analyzer<'a> {
         let mut panics = false;
         for (i, l) in left.iter().enumerate() {
             panics |= self.write_target(*l, st);
-            let lk = strip_parens(*l).kind();
+            let lk = strip_parens(*l).kind_name();
             if lk == "identifier" {
                 self.note_ref(strip_parens(*l));
             }
@@ -1501,7 +1538,7 @@ impl<'a> Analyzer<'a> {
     /// map is nil): nothing after it runs.
     fn write_target(&mut self, target: Node<'_>, st: &mut State) -> bool {
         let t = strip_parens(target);
-        if t.kind() == "index_expression" {
+        if t.kind_name() == "index_expression" {
             let operand = t.field("operand");
             if let Some(i) = t.field("index") {
                 self.expr(i, st, Ctx::Bare);
@@ -1525,7 +1562,7 @@ impl<'a> Analyzer<'a> {
                 return is_map_write && matches!(state, MapVal::Nil(_));
             }
         } else {
-            match t.kind() {
+            match t.kind_name() {
                 "identifier" => {}
                 "selector_expression" => {
                     if let Some(o) = t.field("operand") {
@@ -1542,7 +1579,7 @@ impl<'a> Analyzer<'a> {
     fn copy_source(&self, rhs: Node<'_>) -> Option<(CopySource, Ty)> {
         let rhs = strip_parens(rhs);
         let value_struct = |t: &Ty| !matches!(t, Ty::Pointer(_)) && self.struct_name(t).is_some();
-        match rhs.kind() {
+        match rhs.kind_name() {
             "identifier" => {
                 let id = self.lookup(self.text(rhs))?;
                 let t = self.var_ty(id)?;
@@ -1550,7 +1587,7 @@ impl<'a> Analyzer<'a> {
             }
             "unary_expression" if op_text(rhs, self.src) == "*" => {
                 let o = strip_parens(rhs.field("operand")?);
-                if o.kind() != "identifier" {
+                if o.kind_name() != "identifier" {
                     return None;
                 }
                 let id = self.lookup(self.text(o))?;
@@ -1572,7 +1609,7 @@ impl<'a> Analyzer<'a> {
     /// A package function named `new...`/`New...` returning one of the
     /// package's types: a constructor, whose result nobody else has seen.
     fn is_constructor(&self, f: Node<'_>) -> bool {
-        if f.kind() != "identifier" || self.lookup(self.text(f)).is_some() {
+        if f.kind_name() != "identifier" || self.lookup(self.text(f)).is_some() {
             return false;
         }
         let name = self.text(f);
@@ -1591,7 +1628,7 @@ impl<'a> Analyzer<'a> {
     /// `make(map...)` or a map literal.
     fn is_map_value(&self, rhs: Node<'_>) -> bool {
         let rhs = strip_parens(rhs);
-        let ty = match rhs.kind() {
+        let ty = match rhs.kind_name() {
             "composite_literal" => rhs.field("type"),
             "call_expression"
                 if rhs
@@ -1617,11 +1654,11 @@ impl<'a> Analyzer<'a> {
     ) -> Option<Ty> {
         st.clear(path);
         let rhs = strip_parens(rhs);
-        let creates = match rhs.kind() {
+        let creates = match rhs.kind_name() {
             "composite_literal" => true,
             "unary_expression" => rhs
                 .field("operand")
-                .is_some_and(|o| strip_parens(o).kind() == "composite_literal"),
+                .is_some_and(|o| strip_parens(o).kind_name() == "composite_literal"),
             "call_expression" => rhs
                 .field("function")
                 .is_some_and(|f| matches!(self.text(f), "make" | "new") || self.is_constructor(f)),
@@ -1630,7 +1667,7 @@ impl<'a> Analyzer<'a> {
         if creates {
             st.owned.insert(path.clone());
         }
-        match rhs.kind() {
+        match rhs.kind_name() {
             "nil" => {
                 if declared.is_none_or(|t| self.pkg.is_map(t)) {
                     st.vals.insert(
@@ -1646,7 +1683,7 @@ impl<'a> Analyzer<'a> {
             "type_conversion_expression" => {
                 let ty = Ty::from_node(rhs.field("type")?, self.src);
                 let operand = rhs.field("operand").map(strip_parens);
-                if operand.is_some_and(|o| o.kind() == "nil") && self.pkg.is_map(&ty) {
+                if operand.is_some_and(|o| o.kind_name() == "nil") && self.pkg.is_map(&ty) {
                     st.vals.insert(
                         path.clone(),
                         MapVal::Nil(Origin {
@@ -1667,7 +1704,7 @@ impl<'a> Analyzer<'a> {
                 ) {
                     return Some(Ty::Named("string".into()));
                 }
-                if f.kind() == "identifier"
+                if f.kind_name() == "identifier"
                     && self.lookup(fname).is_none()
                     && !matches!(fname, "make" | "new")
                 {
@@ -1675,7 +1712,7 @@ impl<'a> Analyzer<'a> {
                     let ty = Ty::Named(fname.to_string());
                     let only_nil = named_children(args)
                         .map(strip_parens)
-                        .map(|a| a.kind())
+                        .map(|a| a.kind_name())
                         .eq(["nil"]);
                     if only_nil && self.pkg.is_map(&ty) && !self.local_shadowed(&ty) {
                         st.vals.insert(
@@ -1689,7 +1726,7 @@ impl<'a> Analyzer<'a> {
                     }
                     return None;
                 }
-                if f.kind() != "identifier"
+                if f.kind_name() != "identifier"
                     || !matches!(fname, "make" | "new")
                     || self.lookup(fname).is_some()
                 {
@@ -1725,7 +1762,7 @@ impl<'a> Analyzer<'a> {
             }
             "unary_expression" if op_text(rhs, self.src) == "&" => {
                 let inner = strip_parens(rhs.field("operand")?);
-                if inner.kind() == "composite_literal" {
+                if inner.kind_name() == "composite_literal" {
                     let ty = self.composite(st, path, inner)?;
                     Some(Ty::Pointer(Box::new(ty)))
                 } else {
@@ -1768,7 +1805,7 @@ impl<'a> Analyzer<'a> {
                         },
                     );
                     for el in named_children(body) {
-                        if el.kind() != "keyed_element" {
+                        if el.kind_name() != "keyed_element" {
                             continue;
                         }
                         let (Some(k), Some(val)) = (el.field("key"), el.field("value")) else {
@@ -1778,7 +1815,7 @@ impl<'a> Analyzer<'a> {
                         let entry = path.child(Seg::Key(key));
                         let inner = val.named_child(0);
                         match inner {
-                            Some(i) if i.kind() == "literal_value" => {
+                            Some(i) if i.kind_name() == "literal_value" => {
                                 st.vals.insert(entry, MapVal::Made);
                             }
                             Some(i) => {
@@ -1792,9 +1829,9 @@ impl<'a> Analyzer<'a> {
             Ty::Struct(fields) => {
                 let type_name = self.text(lit.field("type")?).to_string();
                 let elements: Vec<Node<'_>> = named_children(body)
-                    .filter(|e| matches!(e.kind(), "keyed_element" | "literal_element"))
+                    .filter(|e| matches!(e.kind_name(), "keyed_element" | "literal_element"))
                     .collect();
-                let keyed = elements.iter().any(|e| e.kind() == "keyed_element");
+                let keyed = elements.iter().any(|e| e.kind_name() == "keyed_element");
                 for (i, f) in fields.iter().enumerate() {
                     let fpath = path.child(Seg::Field(f.name.clone()));
                     let given = if keyed {
@@ -1808,7 +1845,7 @@ impl<'a> Analyzer<'a> {
                         elements.get(i).and_then(|e| e.named_child(0))
                     };
                     match given {
-                        Some(v) if v.kind() != "literal_value" => {
+                        Some(v) if v.kind_name() != "literal_value" => {
                             self.assign_value(st, &fpath, Some(&f.ty), v, Span::of(lit));
                         }
                         Some(_) => {}
@@ -1884,7 +1921,7 @@ impl<'a> Analyzer<'a> {
             None => Some(then_st),
         };
         let else_out = match node.field("alternative") {
-            Some(alt) if alt.kind() == "block" => self.block(alt, Some(else_st)),
+            Some(alt) if alt.kind_name() == "block" => self.block(alt, Some(else_st)),
             Some(alt) => self.stmt(alt, Some(else_st)),
             None => Some(else_st),
         };
@@ -1915,11 +1952,14 @@ impl<'a> Analyzer<'a> {
     /// A condition that is a plain boolean flag: `x`, `!x`, `s.locked`.
     fn is_flag(&self, cond: Node<'_>) -> bool {
         let c = strip_parens(cond);
-        match c.kind() {
+        match c.kind_name() {
             "identifier" | "selector_expression" => true,
             "unary_expression" if op_text(c, self.src) == "!" => {
                 c.field("operand").is_some_and(|o| {
-                    matches!(strip_parens(o).kind(), "identifier" | "selector_expression")
+                    matches!(
+                        strip_parens(o).kind_name(),
+                        "identifier" | "selector_expression"
+                    )
                 })
             }
             _ => false,
@@ -1939,7 +1979,7 @@ impl<'a> Analyzer<'a> {
 
     fn refine_inner(&mut self, cond: Node<'_>, truth: bool, st: &mut State) {
         let cond = strip_parens(cond);
-        match cond.kind() {
+        match cond.kind_name() {
             "unary_expression" if op_text(cond, self.src) == "!" => {
                 if let Some(o) = cond.field("operand") {
                     self.refine(o, !truth, st);
@@ -1960,9 +2000,9 @@ impl<'a> Analyzer<'a> {
                     }
                     (op @ ("==" | "!="), _) => {
                         let (l, r) = (strip_parens(l), strip_parens(r));
-                        let other = if r.kind() == "nil" {
+                        let other = if r.kind_name() == "nil" {
                             l
-                        } else if l.kind() == "nil" {
+                        } else if l.kind_name() == "nil" {
                             r
                         } else {
                             return;
@@ -1993,14 +2033,15 @@ impl<'a> Analyzer<'a> {
 
     fn for_stmt(&mut self, node: Node<'_>, mut st: State, label: Option<String>) -> Option<State> {
         self.scopes.push(HashMap::new());
-        let clause = named_children(node).find(|c| c.kind() != "block" && c.kind() != "comment");
+        let clause =
+            named_children(node).find(|c| c.kind_name() != "block" && c.kind_name() != "comment");
         let body = node.field("body");
         let mut cond = None;
         let mut update = None;
         let mut range_left = None;
         let mut is_range = false;
         match clause {
-            Some(c) if c.kind() == "for_clause" => {
+            Some(c) if c.kind_name() == "for_clause" => {
                 if let Some(init) = c.field("initializer") {
                     match self.stmt(init, Some(st)) {
                         Some(s) => st = s,
@@ -2013,7 +2054,7 @@ impl<'a> Analyzer<'a> {
                 cond = c.field("condition");
                 update = c.field("update");
             }
-            Some(c) if c.kind() == "range_clause" => {
+            Some(c) if c.kind_name() == "range_clause" => {
                 is_range = true;
                 if let Some(r) = c.field("right") {
                     self.record_read(&st, r);
@@ -2126,7 +2167,7 @@ impl<'a> Analyzer<'a> {
         // The element type of the ranged container, when its elements are
         // struct values (copied into the value variable).
         let right = named_children(_node)
-            .find(|c| c.kind() == "range_clause")
+            .find(|c| c.kind_name() == "range_clause")
             .and_then(|c| c.field("right"));
         let elem = right.and_then(
             |r| match self.expr_type(r).map(|t| self.resolve(&t).clone()) {
@@ -2211,12 +2252,12 @@ impl<'a> Analyzer<'a> {
         let cases: Vec<Node<'_>> = named_children(node)
             .filter(|c| {
                 matches!(
-                    c.kind(),
+                    c.kind_name(),
                     "expression_case" | "type_case" | "default_case" | "communication_case"
                 )
             })
             .collect();
-        let has_default = cases.iter().any(|c| c.kind() == "default_case");
+        let has_default = cases.iter().any(|c| c.kind_name() == "default_case");
         self.frames.push(Frame {
             label,
             is_loop: false,
@@ -2228,7 +2269,7 @@ impl<'a> Analyzer<'a> {
         for case in &cases {
             let mut cs = st.clone();
             let receives = case.field("communication").is_some_and(|c| {
-                c.kind() == "receive_statement" || self.text(c).trim_start().starts_with("<-")
+                c.kind_name() == "receive_statement" || self.text(c).trim_start().starts_with("<-")
             });
             // An event loop blocks for its next message in a bare `for {}`;
             // a select with a default case just polls.
@@ -2242,7 +2283,7 @@ impl<'a> Analyzer<'a> {
                 self.expr(v, &mut cs, Ctx::Read);
             }
             if let Some(comm) = case.field("communication") {
-                match comm.kind() {
+                match comm.kind_name() {
                     "receive_statement" => {
                         if let Some(r) = comm.field("right") {
                             self.expr(r, &mut cs, Ctx::Bare);
@@ -2269,10 +2310,10 @@ impl<'a> Analyzer<'a> {
             let mut out = entry;
             let mut falls = false;
             for s in named_children(*case) {
-                if s.kind() == "statement_list" {
+                if s.kind_name() == "statement_list" {
                     falls = named_children(s)
                         .last()
-                        .is_some_and(|l| l.kind() == "fallthrough_statement");
+                        .is_some_and(|l| l.kind_name() == "fallthrough_statement");
                     out = self.stmts(s, out);
                 }
             }
@@ -2285,10 +2326,10 @@ impl<'a> Analyzer<'a> {
             }
         }
         let frame = self.frames.pop().unwrap();
-        if !has_default && node.kind() != "select_statement" {
+        if !has_default && node.kind_name() != "select_statement" {
             exit = join(exit, Some(st.clone()));
         }
-        if cases.is_empty() && node.kind() == "select_statement" {
+        if cases.is_empty() && node.kind_name() == "select_statement" {
             // `select {}` blocks forever.
             exit = None;
         }
@@ -2312,7 +2353,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn expr_inner(&mut self, node: Node<'_>, st: &mut State, ctx: Ctx) {
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 self.note_ref(node);
                 if ctx == Ctx::Bare
@@ -2328,7 +2369,7 @@ impl<'a> Analyzer<'a> {
                     st.escape(&p);
                 }
                 if let Some(o) = node.field("operand") {
-                    if node.kind() == "index_expression" {
+                    if node.kind_name() == "index_expression" {
                         self.record_read(st, o);
                     }
                     self.expr(o, st, Ctx::Read);
@@ -2364,7 +2405,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "binary_expression" => {
-                let nil_cmp = named_children(node).any(|c| c.kind() == "nil");
+                let nil_cmp = named_children(node).any(|c| c.kind_name() == "nil");
                 for c in named_children(node) {
                     self.expr(c, st, if nil_cmp { Ctx::Read } else { Ctx::Bare });
                 }
@@ -2387,7 +2428,8 @@ impl<'a> Analyzer<'a> {
                     self.expr(v, st, Ctx::Bare);
                 }
                 if let Some(k) = node.field("key")
-                    && k.named_child(0).is_some_and(|c| c.kind() != "identifier")
+                    && k.named_child(0)
+                        .is_some_and(|c| c.kind_name() != "identifier")
                 {
                     self.expr(k, st, Ctx::Bare);
                 }
@@ -2427,7 +2469,7 @@ impl<'a> Analyzer<'a> {
             declares: false,
             body_start: body.map_or(node.end_byte(), |b| b.start_byte() + 1),
         };
-        if let Some(c) = named_children(node).find(|c| c.kind() == "range_clause") {
+        if let Some(c) = named_children(node).find(|c| c.kind_name() == "range_clause") {
             range.clause = Some(Span::of(c));
             range.declares = has_token(c, ":=");
             range.vars = c
@@ -2441,7 +2483,7 @@ impl<'a> Analyzer<'a> {
         }
         let Some(body) = body else { return range };
         range.runs_once = last_statement(body)
-            .is_some_and(|s| matches!(s.kind(), "break_statement" | "return_statement"));
+            .is_some_and(|s| matches!(s.kind_name(), "break_statement" | "return_statement"));
         let declared_before = |name: &str| {
             self.lookup(name)
                 .filter(|id| self.facts.vars[*id as usize].span.start < node.start_byte())
@@ -2449,7 +2491,7 @@ impl<'a> Analyzer<'a> {
         // The loop's own variables: output to a per-entry channel or writer
         // is not one stream in iteration order.
         let loop_vars: Vec<&str> = named_children(node)
-            .find(|c| c.kind() == "range_clause")
+            .find(|c| c.kind_name() == "range_clause")
             .and_then(|c| c.field("left"))
             .map(|l| named_children(l).map(|n| self.text(n)).collect())
             .unwrap_or_default();
@@ -2460,7 +2502,7 @@ impl<'a> Analyzer<'a> {
         };
         // Writers made or reset in the body are per entry too.
         let mut fresh_in_body: HashSet<&str> = HashSet::new();
-        for_each_node(body, |n| match n.kind() {
+        for_each_named(body, |n| match n.kind_name() {
             "short_var_declaration" => {
                 if let Some(l) = n.field("left") {
                     fresh_in_body.extend(named_children(l).map(|i| self.text(i)));
@@ -2475,7 +2517,7 @@ impl<'a> Analyzer<'a> {
             }
             "call_expression" => {
                 if let Some(f) = n.field("function")
-                    && f.kind() == "selector_expression"
+                    && f.kind_name() == "selector_expression"
                     && f.field("field").is_some_and(|m| self.text(m) == "Reset")
                     && let Some(r) = f.field("operand").and_then(|o| root_ident(o, self.src))
                 {
@@ -2492,8 +2534,8 @@ impl<'a> Analyzer<'a> {
         };
         let mentions_loop_var = |n: Node<'_>| {
             let mut found = false;
-            for_each_node(n, |m| {
-                if m.kind() == "identifier" && loop_vars.contains(&self.text(m)) {
+            for_each_named(n, |m| {
+                if m.kind_name() == "identifier" && loop_vars.contains(&self.text(m)) {
                     found = true;
                 }
             });
@@ -2505,15 +2547,15 @@ impl<'a> Analyzer<'a> {
         let mut stack: Vec<(Node<'_>, Option<usize>)> = vec![(body, None)];
         while let Some((n, parent)) = stack.pop() {
             let me = seen.push(n, parent);
-            match n.kind() {
+            match n.kind_name() {
                 // A function literal runs later (or on another goroutine,
                 // or at return), unless it is called right here.
                 "func_literal"
                     if !seen.parent(me).is_some_and(|p| {
-                        p.kind() == "call_expression"
+                        p.kind_name() == "call_expression"
                             && p.field("function") == Some(n)
                             && !seen.grandparent(me).is_some_and(|g| {
-                                matches!(g.kind(), "go_statement" | "defer_statement")
+                                matches!(g.kind_name(), "go_statement" | "defer_statement")
                             })
                     }) =>
                 {
@@ -2547,12 +2589,12 @@ impl<'a> Analyzer<'a> {
                         .map(|r| named_children(r).collect())
                         .unwrap_or_default();
                     if let ([l], [r]) = (left.as_slice(), right.as_slice())
-                        && l.kind() == "identifier"
+                        && l.kind_name() == "identifier"
                         && let Some(id) = declared_before(self.text(*l))
                     {
                         let name = self.text(*l);
                         let r = strip_parens(*r);
-                        let is_append = r.kind() == "call_expression"
+                        let is_append = r.kind_name() == "call_expression"
                             && r.field("function")
                                 .is_some_and(|f| self.text(f) == "append")
                             && r.field("arguments")
@@ -2560,7 +2602,7 @@ impl<'a> Analyzer<'a> {
                                 .is_some_and(|a| self.text(a) == name);
                         let is_string =
                             matches!(self.var_ty(id), Some(Ty::Named(ref t)) if t == "string");
-                        let self_concat = r.kind() == "binary_expression"
+                        let self_concat = r.kind_name() == "binary_expression"
                             && r.field("left").is_some_and(|a| self.text(a) == name)
                             && r.field("operator").is_some_and(|o| self.text(o) == "+");
                         if op == "=" && is_append {
@@ -2572,10 +2614,7 @@ impl<'a> Analyzer<'a> {
                 }
                 _ => {}
             }
-            let at = stack.len();
-            let mut c = n.walk();
-            stack.extend(n.named_children(&mut c).map(|c| (c, Some(me))));
-            stack[at..].reverse();
+            stack.extend(named_children(n).rev().map(|c| (c, Some(me))));
         }
         range.sinks.sort();
         range
@@ -2617,7 +2656,7 @@ impl<'a> Analyzer<'a> {
     /// Ancestor `p` of a sink, entered through its child `cur`, makes the
     /// sink run at most once per loop or only when debugging.
     fn exempts(&self, p: Node<'_>, cur: Node<'_>, loop_vars: &[&str]) -> bool {
-        match p.kind() {
+        match p.kind_name() {
             "block" => self.block_exits(p),
             "if_statement" if p.field("consequence") == Some(cur) => {
                 p.field("condition").is_some_and(|c| {
@@ -2635,7 +2674,7 @@ impl<'a> Analyzer<'a> {
 
     /// The block's last statement leaves the loop or the function.
     fn block_exits(&self, block: Node<'_>) -> bool {
-        last_statement(block).is_some_and(|s| match s.kind() {
+        last_statement(block).is_some_and(|s| match s.kind_name() {
             "return_statement" | "break_statement" | "goto_statement" => true,
             "expression_statement" => s.named_child(0).is_some_and(|e| {
                 self.is_terminating_call(e)
@@ -2651,12 +2690,12 @@ impl<'a> Analyzer<'a> {
     /// `k == x` (or `x == k`) with `k` a loop variable: true for one entry.
     fn compares_loop_var(&self, cond: Node<'_>, loop_vars: &[&str]) -> bool {
         let c = strip_parens(cond);
-        match c.kind() {
+        match c.kind_name() {
             "binary_expression" => {
                 let op = c.field("operator").map(|o| self.text(o));
                 let side = |f: &'static str| {
                     c.field(f).map(strip_parens).is_some_and(|n| {
-                        n.kind() == "identifier" && loop_vars.contains(&self.text(n))
+                        n.kind_name() == "identifier" && loop_vars.contains(&self.text(n))
                     })
                 };
                 match op {
@@ -2678,13 +2717,13 @@ impl<'a> Analyzer<'a> {
     /// package declares (writers, encoders, hashes, loggers, `testing.T`).
     fn output_call<'n>(&self, call: Node<'n>) -> Option<(String, Option<Node<'n>>)> {
         let f = call.field("function")?;
-        if f.kind() != "selector_expression" {
+        if f.kind_name() != "selector_expression" {
             return None;
         }
         let o = f.field("operand")?;
         let m = self.text(f.field("field")?);
         let name = self.text(o);
-        let qualifier = o.kind() == "identifier"
+        let qualifier = o.kind_name() == "identifier"
             && self.lookup(name).is_none()
             && !self.pkg.vars.contains_key(name);
         let text = self.text(f).to_string();
@@ -2758,7 +2797,7 @@ impl<'a> Analyzer<'a> {
     /// right-hand sides, `len` and `maps.*` arguments), which know it.
     fn record_read(&mut self, st: &State, node: Node<'_>) {
         let node = strip_parens(node);
-        if !self.report || !matches!(node.kind(), "identifier" | "selector_expression") {
+        if !self.report || !matches!(node.kind_name(), "identifier" | "selector_expression") {
             return;
         }
         let (target, is_map) = self.target_of(node);
@@ -2774,7 +2813,7 @@ impl<'a> Analyzer<'a> {
             .map(|a| named_children(a).collect())
             .unwrap_or_default();
         let builtin = f
-            .filter(|f| f.kind() == "identifier")
+            .filter(|f| f.kind_name() == "identifier")
             .map(|f| self.text(f))
             .filter(|n| self.lookup(n).is_none());
         match builtin {
@@ -2819,7 +2858,7 @@ impl<'a> Analyzer<'a> {
             return;
         }
         if let Some(f) = f
-            && f.kind() == "selector_expression"
+            && f.kind_name() == "selector_expression"
             && matches!(
                 self.text(f),
                 "maps.Keys" | "maps.Values" | "maps.Clone" | "maps.Copy" | "maps.All"
@@ -2829,7 +2868,7 @@ impl<'a> Analyzer<'a> {
             self.record_read(st, *a);
         }
         if let Some(f) = f {
-            if f.kind() == "selector_expression" {
+            if f.kind_name() == "selector_expression" {
                 if let Some(o) = f.field("operand")
                     && let Some(m) = f.field("field")
                     && self.report
@@ -2876,12 +2915,12 @@ impl<'a> Analyzer<'a> {
     /// until return), a deferred `delete`/`clear` is recorded in a deferred
     /// context that runs with the locks of deferred calls registered before.
     fn defer_stmt(&mut self, stmt: Node<'_>, call: Node<'_>, st: &mut State) {
-        if call.kind() == "call_expression" && self.lock_op(call, st, true) {
+        if call.kind_name() == "call_expression" && self.lock_op(call, st, true) {
             return;
         }
         let f = call.field("function");
         let builtin = f
-            .filter(|f| f.kind() == "identifier")
+            .filter(|f| f.kind_name() == "identifier")
             .map(|f| self.text(f))
             .filter(|n| matches!(*n, "delete" | "clear") && self.lookup(n).is_none());
         if let Some(b) = builtin {
@@ -2947,10 +2986,10 @@ impl<'a> Analyzer<'a> {
         let Some(parent) = lit.parent() else {
             return (CtxKind::Closure, lit, unknown);
         };
-        match parent.kind() {
+        match parent.kind_name() {
             "call_expression" if parent.field("function") == Some(lit) => match parent.parent() {
-                Some(g) if g.kind() == "go_statement" => (CtxKind::Go, g, fresh),
-                Some(d) if d.kind() == "defer_statement" => {
+                Some(g) if g.kind_name() == "go_statement" => (CtxKind::Go, g, fresh),
+                Some(d) if d.kind_name() == "defer_statement" => {
                     (CtxKind::Defer, d, st.locks.at_deferred_run())
                 }
                 _ => (CtxKind::Closure, lit, st.locks.clone()),
@@ -2959,7 +2998,7 @@ impl<'a> Analyzer<'a> {
                 let call = parent.parent().unwrap_or(parent);
                 let method = call
                     .field("function")
-                    .and_then(|f| match f.kind() {
+                    .and_then(|f| match f.kind_name() {
                         "selector_expression" => f.field("field"),
                         "identifier" => Some(f),
                         _ => None,
@@ -3006,7 +3045,7 @@ impl<'a> Analyzer<'a> {
             self.declare_params(p, &mut st, false);
         }
         if let Some(r) = node.field("result")
-            && r.kind() == "parameter_list"
+            && r.kind_name() == "parameter_list"
         {
             self.declare_params(r, &mut st, true);
         }
@@ -3018,13 +3057,13 @@ impl<'a> Analyzer<'a> {
     }
 
     fn is_terminating_call(&self, e: Node<'_>) -> bool {
-        if e.kind() != "call_expression" {
+        if e.kind_name() != "call_expression" {
             return false;
         }
         let Some(f) = e.field("function") else {
             return false;
         };
-        match f.kind() {
+        match f.kind_name() {
             "identifier" => self.text(f) == "panic" && self.lookup("panic").is_none(),
             "selector_expression" => {
                 let (Some(o), Some(m)) = (f.field("operand"), f.field("field")) else {
@@ -3094,13 +3133,46 @@ pub fn norm(text: &str) -> String {
     t.replace("(*", "").replace([')', '('], "")
 }
 
+/// Could this code hold an address taken (`&`, alone: not `&&`), a function
+/// literal, a `goto` or a type declaration? (Text that has none of them
+/// cannot: the prescan skips it.)
+fn may_matter(text: &str) -> bool {
+    if text.contains("func") || text.contains("goto") {
+        return true;
+    }
+    let b = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'&' => {
+                let run = b[i..].iter().take_while(|&&c| c == b'&').count();
+                if run != 2 {
+                    return true;
+                }
+                i += run;
+                continue;
+            }
+            b't' if b[i..].starts_with(b"type")
+                && (i == 0 || !word(b[i - 1]))
+                && b.get(i + 4).is_none_or(|&c| !word(c)) =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 /// `node` sits directly in the body of a `for { }` without a clause.
 fn in_bare_for(node: Node<'_>) -> bool {
     let mut cur = node.parent();
     while let Some(p) = cur {
-        match p.kind() {
+        match p.kind_name() {
             "for_statement" => {
-                return named_children(p).all(|c| matches!(c.kind(), "block" | "comment"));
+                return named_children(p).all(|c| matches!(c.kind_name(), "block" | "comment"));
             }
             "func_literal" | "function_declaration" | "method_declaration" => return false,
             _ => cur = p.parent(),
@@ -3113,18 +3185,17 @@ fn in_bare_for(node: Node<'_>) -> bool {
 fn last_statement(block: Node<'_>) -> Option<Node<'_>> {
     named_children(block)
         .flat_map(|l| {
-            if l.kind() == "statement_list" {
-                named_children(l).collect()
+            if l.kind_name() == "statement_list" {
+                named_children(l).collect::<Vec<_>>()
             } else {
                 vec![l]
             }
         })
-        .filter(|s| s.kind() != "comment")
-        .last()
+        .rfind(|s| s.kind_name() != "comment")
 }
 
 fn strip_parens(mut n: Node<'_>) -> Node<'_> {
-    while n.kind() == "parenthesized_expression" {
+    while n.kind_name() == "parenthesized_expression" {
         match n.named_child(0) {
             Some(i) => n = i,
             None => break,
@@ -3140,15 +3211,15 @@ fn op_text<'s>(n: Node<'_>, src: &'s str) -> &'s str {
 }
 
 fn has_token(n: Node<'_>, tok: &str) -> bool {
-    let mut c = n.walk();
-    n.children(&mut c)
-        .any(|ch| !ch.is_named() && ch.kind() == tok)
+    (0..n.child_count())
+        .filter_map(|i| n.child(i))
+        .any(|ch| !ch.is_named() && ch.kind_name() == tok)
 }
 
 /// The variable an expression is rooted at: `a` for `a`, `a.b.c`, `a[i]`, `*a`.
 pub fn root_ident<'s>(mut n: Node<'_>, src: &'s str) -> Option<&'s str> {
     loop {
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => return Some(&src[n.byte_range()]),
             "selector_expression"
             | "index_expression"

@@ -152,12 +152,11 @@ impl FileDecls {
         let mut out = FileDecls::default();
         let src = file.text();
         let root = file.tree.root_node();
-        let mut cursor = root.walk();
-        for decl in root.named_children(&mut cursor) {
-            match decl.kind() {
+        for decl in named_children(root) {
+            match decl.kind_name() {
                 "type_declaration" => {
                     for spec in named_children(decl) {
-                        if !matches!(spec.kind(), "type_spec" | "type_alias") {
+                        if !matches!(spec.kind_name(), "type_spec" | "type_alias") {
                             continue;
                         }
                         let (Some(n), Some(t)) = (spec.field("name"), spec.field("type")) else {
@@ -443,10 +442,22 @@ impl Package {
             return HashSet::new();
         }
         let mut touched = HashSet::new();
+        // Only declarations whose text names a candidate can use one (with
+        // a handful of candidates, a substring search is far cheaper than a
+        // walk of the tree).
+        let mentions =
+            |text: &str| candidates.len() > 16 || candidates.iter().any(|c| text.contains(c));
         for file in &self.files {
             let src = file.text();
-            for_each_node_with_ancestors(file.tree.root_node(), |n, ancestors| {
-                if n.kind() != "identifier" {
+            let root = file.tree.root_node();
+            if !mentions(src) {
+                continue;
+            }
+            let decls: Vec<Node<'_>> = named_children(root)
+                .filter(|d| mentions(&src[d.byte_range()]))
+                .collect();
+            for_each_named_with_ancestors_of(root, decls, |n, ancestors| {
+                if n.kind_name() != "identifier" {
                     return;
                 }
                 let name = &src[n.byte_range()];
@@ -499,13 +510,13 @@ fn is_harmless_use<'t>(
     let Some(parent) = parent else {
         return false;
     };
-    match parent.kind() {
+    match parent.kind_name() {
         // Declarations of other variables with the same name: a `:=` in a
         // function never assigns a package-level variable.
         "var_spec" | "parameter_declaration" | "variadic_parameter_declaration" => true,
         "expression_list" => grandparent.is_some_and(|g| {
-            (g.kind() == "short_var_declaration"
-                || (g.kind() == "range_clause" && src[g.byte_range()].contains(":=")))
+            (g.kind_name() == "short_var_declaration"
+                || (g.kind_name() == "range_clause" && src[g.byte_range()].contains(":=")))
                 && g.field("left") == Some(parent)
         }),
         "index_expression" => parent.field("operand") == Some(n),
@@ -516,12 +527,12 @@ fn is_harmless_use<'t>(
             } else {
                 parent.field("left")
             };
-            other.is_some_and(|o| o.kind() == "nil")
+            other.is_some_and(|o| o.kind_name() == "nil")
         }
         "argument_list" => grandparent
             .and_then(|call| call.field("function"))
             .is_some_and(|f| {
-                f.kind() == "identifier"
+                f.kind_name() == "identifier"
                     && matches!(&src[f.byte_range()], "len" | "delete" | "clear")
             }),
         _ => false,
@@ -531,7 +542,7 @@ fn is_harmless_use<'t>(
 /// The type of a package-level `var x = make(T)` or `var x = T{...}`.
 fn initializer_type(spec: Node<'_>, src: &str) -> Option<Ty> {
     let value = spec.field("value")?.named_child(0)?;
-    match value.kind() {
+    match value.kind_name() {
         "composite_literal" => Some(Ty::from_node(value.field("type")?, src)),
         "call_expression" => {
             let f = value.field("function")?;
@@ -565,20 +576,20 @@ fn lock_helper_ops(
         return Vec::new();
     }
     let mut ops = Vec::new();
-    for list in named_children(body).filter(|c| c.kind() == "statement_list") {
+    for list in named_children(body).filter(|c| c.kind_name() == "statement_list") {
         for stmt in named_children(list) {
-            if stmt.kind() != "expression_statement" {
+            if stmt.kind_name() != "expression_statement" {
                 continue;
             }
             let Some(call) = stmt
                 .named_child(0)
-                .filter(|c| c.kind() == "call_expression")
+                .filter(|c| c.kind_name() == "call_expression")
             else {
                 continue;
             };
             let Some(f) = call
                 .field("function")
-                .filter(|f| f.kind() == "selector_expression")
+                .filter(|f| f.kind_name() == "selector_expression")
             else {
                 continue;
             };
@@ -640,12 +651,10 @@ pub fn is_exported(name: &str) -> bool {
 fn func_decl(decl: Node<'_>, src: &str, file: usize) -> Option<FuncDecl> {
     let name = src[decl.field("name")?.byte_range()].to_string();
     let receiver = decl.field("receiver").and_then(|r| {
-        let p = r
-            .named_children(&mut r.walk())
-            .find(|c| c.kind() == "parameter_declaration")?;
+        let p = named_children(r).find(|c| c.kind_name() == "parameter_declaration")?;
         let rname = p.field("name").map(|n| src[n.byte_range()].to_string());
         let t = p.field("type")?;
-        let (pointer, t) = if t.kind() == "pointer_type" {
+        let (pointer, t) = if t.kind_name() == "pointer_type" {
             (true, t.named_child(0)?)
         } else {
             (false, t)
@@ -661,8 +670,8 @@ fn func_decl(decl: Node<'_>, src: &str, file: usize) -> Option<FuncDecl> {
         })
     });
     let results = match decl.field("result") {
-        Some(r) if r.kind() == "parameter_list" => named_children(r)
-            .filter(|p| p.kind() == "parameter_declaration")
+        Some(r) if r.kind_name() == "parameter_list" => named_children(r)
+            .filter(|p| p.kind_name() == "parameter_declaration")
             .flat_map(|p| {
                 let ty = p.field("type").map_or(Ty::Other, |t| Ty::from_node(t, src));
                 let mut c = p.walk();
@@ -682,18 +691,22 @@ fn func_decl(decl: Node<'_>, src: &str, file: usize) -> Option<FuncDecl> {
     })
 }
 
-pub fn named_children(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
-    let mut cursor = node.walk();
-    let v: Vec<_> = node.named_children(&mut cursor).collect();
-    v.into_iter()
+/// The named children of `node`, in order. By index: a tree cursor (and a
+/// Vec to hold what it finds) costs several times more for the few children
+/// most nodes have, and long lists are balanced trees inside, so finding the
+/// i-th child does not scan the ones before it.
+pub fn named_children(node: Node<'_>) -> impl DoubleEndedIterator<Item = Node<'_>> {
+    (0..node.named_child_count() as u32).filter_map(move |i| node.named_child(i))
 }
 
 fn var_specs(decl: Node<'_>) -> Vec<Node<'_>> {
     let mut out = Vec::new();
     for c in named_children(decl) {
-        match c.kind() {
+        match c.kind_name() {
             "var_spec" => out.push(c),
-            "var_spec_list" => out.extend(named_children(c).filter(|s| s.kind() == "var_spec")),
+            "var_spec_list" => {
+                out.extend(named_children(c).filter(|s| s.kind_name() == "var_spec"))
+            }
             _ => {}
         }
     }
@@ -720,21 +733,23 @@ pub fn for_each_node<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
     }
 }
 
-/// Visits the nodes under `root` in document order, entering a node's
-/// children only when `f` returns true for it.
+/// Visits `root` and the named nodes under it in document order (the
+/// anonymous tokens between them are skipped), iteratively. About twice as
+/// fast as [`for_each_node`]: children by index, not through a cursor.
+pub fn for_each_named<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
+    walk_pruned(root, |n| {
+        f(n);
+        true
+    });
+}
+
+/// [`for_each_named`], entering a node's children only when `f` returns
+/// true for it.
 pub fn walk_pruned<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> bool) {
-    let mut cursor = root.walk();
-    loop {
-        if f(cursor.node()) && cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return;
-            }
+    let mut stack = vec![root];
+    while let Some(n) = stack.pop() {
+        if f(n) {
+            stack.extend(named_children(n).rev());
         }
     }
 }
@@ -789,28 +804,36 @@ impl<'t> Ancestors<'t> {
     }
 }
 
-/// [`for_each_node`], also giving each node its ancestors (root first): the
-/// walk keeps the path it is on, where `Node::parent` would search for it
-/// from the root again (quadratic in the depth of deeply nested code).
-pub fn for_each_node_with_ancestors<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>, &[Node<'t>])) {
-    let mut cursor = root.walk();
-    let mut path: Vec<Node<'t>> = Vec::new();
-    loop {
-        let node = cursor.node();
-        f(node, &path);
-        if cursor.goto_first_child() {
-            path.push(node);
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return;
-            }
-            path.pop();
-        }
+/// [`for_each_named`], also giving each node its ancestors (root first;
+/// every node with children is named): the walk keeps the path it is on,
+/// where `Node::parent` would search for it from the root again (quadratic
+/// in the depth of deeply nested code).
+pub fn for_each_named_with_ancestors<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>, &[Node<'t>])) {
+    let mut stack = vec![(root, 0)];
+    walk_with_path(Vec::new(), &mut stack, &mut f);
+}
+
+/// [`for_each_named_with_ancestors`] over some children of `root` (in
+/// order), `root` itself not visited.
+pub fn for_each_named_with_ancestors_of<'t>(
+    root: Node<'t>,
+    children: Vec<Node<'t>>,
+    mut f: impl FnMut(Node<'t>, &[Node<'t>]),
+) {
+    let mut stack: Vec<(Node<'t>, usize)> = children.into_iter().rev().map(|c| (c, 1)).collect();
+    walk_with_path(vec![root], &mut stack, &mut f);
+}
+
+fn walk_with_path<'t>(
+    mut path: Vec<Node<'t>>,
+    stack: &mut Vec<(Node<'t>, usize)>,
+    f: &mut impl FnMut(Node<'t>, &[Node<'t>]),
+) {
+    while let Some((n, depth)) = stack.pop() {
+        path.truncate(depth);
+        f(n, &path);
+        path.push(n);
+        stack.extend(named_children(n).rev().map(|c| (c, depth + 1)));
     }
 }
 

@@ -54,14 +54,14 @@ impl Ty {
             Some(n) => Ty::from_node_depth(n, src, depth + 1),
             None => Ty::Other,
         };
-        match node.kind() {
+        match node.kind_name() {
             "map_type" => Ty::Map(
                 Box::new(sub(node.field("value"))),
                 Box::new(sub(node.field("key"))),
             ),
             "type_identifier" => Ty::Named(text(node).to_string()),
             "generic_type" => match node.field("type") {
-                Some(t) if t.kind() == "type_identifier" => Ty::Named(text(t).to_string()),
+                Some(t) if t.kind_name() == "type_identifier" => Ty::Named(text(t).to_string()),
                 _ => Ty::Other,
             },
             "pointer_type" => Ty::Pointer(Box::new(sub(node.named_child(0)))),
@@ -98,16 +98,20 @@ fn struct_fields(node: Node<'_>, src: &str, depth: usize) -> Vec<Field> {
     let Some(list) = node.named_child(0) else {
         return fields;
     };
-    let mut cursor = list.walk();
-    for decl in list.named_children(&mut cursor) {
-        if decl.kind() != "field_declaration" {
+    // Every child, anonymous ones too: the comments around a field are
+    // read from here, `Node::prev_sibling` searches from the root.
+    let children: Vec<Node<'_>> = (0..list.child_count())
+        .filter_map(|i| list.child(i))
+        .collect();
+    for (i, &decl) in children.iter().enumerate() {
+        if !decl.is_named() || decl.kind_name() != "field_declaration" {
             continue;
         }
         let Some(ty_node) = decl.field("type") else {
             continue;
         };
         let mut ty = Ty::from_node_depth(ty_node, src, depth + 1);
-        let doc = field_doc(decl, src);
+        let doc = field_doc(decl, &children[..i], children.get(i + 1).copied(), src);
         let mut names = Vec::new();
         let mut c = decl.walk();
         for n in decl.children_by_field_name("name", &mut c) {
@@ -115,8 +119,10 @@ fn struct_fields(node: Node<'_>, src: &str, depth: usize) -> Vec<Field> {
         }
         if names.is_empty() {
             // An embedded `*T` keeps its star as a bare token of the field.
-            let mut c = decl.walk();
-            if decl.children(&mut c).any(|ch| ch.kind() == "*") {
+            if (0..decl.child_count())
+                .filter_map(|i| decl.child(i))
+                .any(|ch| ch.kind_name() == "*")
+            {
                 ty = Ty::Pointer(Box::new(ty));
             }
             // Embedded field: its name is the type's name without package
@@ -148,20 +154,19 @@ fn struct_fields(node: Node<'_>, src: &str, depth: usize) -> Vec<Field> {
 
 /// The comment lines right above a field declaration and the comment at
 /// the end of its line.
-fn field_doc(decl: Node<'_>, src: &str) -> String {
+/// `before` are the siblings before it, `next` the one after it.
+fn field_doc(decl: Node<'_>, before: &[Node<'_>], next: Option<Node<'_>>, src: &str) -> String {
     let mut doc = String::new();
-    let mut cur = decl.prev_sibling();
     let mut line = decl.start_position().row;
-    while let Some(c) = cur {
-        if c.kind() != "comment" || c.end_position().row + 1 < line {
+    for c in before.iter().rev() {
+        if c.kind_name() != "comment" || c.end_position().row + 1 < line {
             break;
         }
         doc.insert_str(0, &src[c.byte_range()]);
         line = c.start_position().row;
-        cur = c.prev_sibling();
     }
-    if let Some(n) = decl.next_sibling()
-        && n.kind() == "comment"
+    if let Some(n) = next
+        && n.kind_name() == "comment"
         && n.start_position().row == decl.end_position().row
     {
         doc.push_str(&src[n.byte_range()]);
@@ -170,7 +175,7 @@ fn field_doc(decl: Node<'_>, src: &str) -> String {
 }
 
 fn embedded_name(ty_node: Node<'_>, src: &str) -> Option<String> {
-    match ty_node.kind() {
+    match ty_node.kind_name() {
         "type_identifier" => Some(src[ty_node.byte_range()].to_string()),
         "pointer_type" => embedded_name(ty_node.named_child(0)?, src),
         "qualified_type" => ty_node

@@ -6,6 +6,7 @@
 use super::facts::FileFacts;
 use super::mapstate::{analyze_decl, is_analyzed};
 use super::{Package, Ty};
+use crate::fields::FieldExt;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ops::Range;
@@ -29,9 +30,11 @@ impl UnitCache {
         let mut kept = HashMap::new();
         let mut analyzed = 0;
         let mut gap_start = 0;
-        let mut cursor = root.walk();
-        for decl in root.named_children(&mut cursor) {
-            if decl.kind() == "comment" {
+        let children: Vec<_> = (0..root.child_count())
+            .filter_map(|i| root.child(i))
+            .collect();
+        for (i, &decl) in children.iter().enumerate() {
+            if !decl.is_named() || decl.kind_name() == "comment" {
                 continue;
             }
             let start = gap_start;
@@ -47,7 +50,7 @@ impl UnitCache {
                 _ => {
                     analyzed += 1;
                     let mut unit = FileFacts::default();
-                    analyze_decl(pkg, src, decl, &mut unit);
+                    analyze_decl(pkg, src, decl, &children[..i], &mut unit);
                     (range.clone(), unit)
                 }
             };

@@ -135,8 +135,8 @@ impl<'a> Lookups<'a> {
             (false, name),
             || {
                 let mut refs = Vec::new();
-                crate::model::for_each_node(body, |n| {
-                    if n.kind() == "identifier" && &src[n.byte_range()] == name {
+                crate::model::for_each_named(body, |n| {
+                    if n.kind_name() == "identifier" && &src[n.byte_range()] == name {
                         refs.push(n);
                     }
                 });
@@ -144,8 +144,8 @@ impl<'a> Lookups<'a> {
             },
             || {
                 let mut all: HashMap<(bool, String), Vec<Node<'a>>> = HashMap::new();
-                crate::model::for_each_node(body, |n| {
-                    if n.kind() == "identifier" {
+                crate::model::for_each_named(body, |n| {
+                    if n.kind_name() == "identifier" {
                         all.entry((false, src[n.byte_range()].to_string()))
                             .or_default()
                             .push(n);
@@ -162,11 +162,11 @@ impl<'a> Lookups<'a> {
         let pkg = self.pkg;
         // Each call's callee: (is a method call, its name node).
         let callee = |n: Node<'a>| {
-            if n.kind() != "call_expression" {
+            if n.kind_name() != "call_expression" {
                 return None;
             }
             let f = n.field("function")?;
-            match f.kind() {
+            match f.kind_name() {
                 "identifier" => Some((false, f)),
                 "selector_expression" => f.field("field").map(|c| (true, c)),
                 _ => None,
@@ -178,7 +178,7 @@ impl<'a> Lookups<'a> {
                 let mut calls = Vec::new();
                 for (fi, file) in pkg.files.iter().enumerate() {
                     let src = file.text();
-                    crate::model::for_each_node(file.tree.root_node(), |n| {
+                    crate::model::for_each_named(file.tree.root_node(), |n| {
                         if let Some((m, c)) = callee(n)
                             && m == method
                             && &src[c.byte_range()] == name
@@ -193,7 +193,7 @@ impl<'a> Lookups<'a> {
                 let mut all: HashMap<(bool, String), Vec<(usize, Node<'a>)>> = HashMap::new();
                 for (fi, file) in pkg.files.iter().enumerate() {
                     let src = file.text();
-                    crate::model::for_each_node(file.tree.root_node(), |n| {
+                    crate::model::for_each_named(file.tree.root_node(), |n| {
                         if let Some((m, c)) = callee(n) {
                             all.entry((m, src[c.byte_range()].to_string()))
                                 .or_default()

@@ -223,7 +223,7 @@ fn returns_own_type(cx: &RuleContext<'_>, a: &MapAccess, ty: Option<&Ty>) -> boo
 /// `v.field` read (not written into) at this reference of `v` (`up` has
 /// its ancestors).
 fn reads_field(cx: &RuleContext<'_>, n: &Ancestors<'_>, field: &str) -> bool {
-    let Some(sel) = n.get(1).filter(|p| p.kind() == "selector_expression") else {
+    let Some(sel) = n.get(1).filter(|p| p.kind_name() == "selector_expression") else {
         return false;
     };
     if sel
@@ -234,24 +234,25 @@ fn reads_field(cx: &RuleContext<'_>, n: &Ancestors<'_>, field: &str) -> bool {
     }
     // `v.field[k] = x`, `v.field[k]++`, `delete(v.field, k)` write into it.
     let written = n.get(2).is_some_and(|p| {
-        let index_target = p.kind() == "index_expression"
+        let index_target = p.kind_name() == "index_expression"
             && n.get(3).is_some_and(|g| {
-                matches!(g.kind(), "inc_statement" | "dec_statement")
-                    || (g.kind() == "expression_list"
+                matches!(g.kind_name(), "inc_statement" | "dec_statement")
+                    || (g.kind_name() == "expression_list"
                         && n.get(4).is_some_and(|a| {
-                            a.kind() == "assignment_statement" && a.field("left") == Some(g)
+                            a.kind_name() == "assignment_statement" && a.field("left") == Some(g)
                         }))
             });
-        let deleted = p.kind() == "argument_list"
+        let deleted = p.kind_name() == "argument_list"
             && n.get(3).and_then(|c| c.field("function")).is_some_and(|f| {
                 matches!(
                     &cx.pkg.files[cx.file].text()[f.byte_range()],
                     "delete" | "clear"
                 )
             });
-        let reassigned = p.kind() == "expression_list"
-            && n.get(3)
-                .is_some_and(|a| a.kind() == "assignment_statement" && a.field("left") == Some(p));
+        let reassigned = p.kind_name() == "expression_list"
+            && n.get(3).is_some_and(|a| {
+                a.kind_name() == "assignment_statement" && a.field("left") == Some(p)
+            });
         index_target || deleted || reassigned
     });
     !written
@@ -259,7 +260,7 @@ fn reads_field(cx: &RuleContext<'_>, n: &Ancestors<'_>, field: &str) -> bool {
 
 fn is_selector_operand(n: &Ancestors<'_>) -> bool {
     n.get(1)
-        .is_some_and(|p| p.kind() == "selector_expression" && p.field("operand") == n.get(0))
+        .is_some_and(|p| p.kind_name() == "selector_expression" && p.field("operand") == n.get(0))
 }
 
 /// For a copy's references after a reassignment of its map field: is one
@@ -343,7 +344,7 @@ fn receiver_type_start(cx: &RuleContext<'_>, name: Span) -> Option<usize> {
     let ident = root.descendant_for_byte_range(name.start, name.end)?;
     let decl = ident
         .parent()
-        .filter(|p| p.kind() == "parameter_declaration")?;
+        .filter(|p| p.kind_name() == "parameter_declaration")?;
     let ty = decl.field("type")?;
     let _ = named_children(decl);
     Some(ty.start_byte())

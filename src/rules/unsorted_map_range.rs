@@ -5,7 +5,7 @@ use super::{Lookups, RuleContext, at_or_after};
 use crate::diagnostic::{Diagnostic, Edit, Span};
 use crate::fields::FieldExt;
 use crate::model::facts::MapRange;
-use crate::model::{Ancestors, Ty, for_each_node, named_children};
+use crate::model::{Ancestors, Ty, for_each_named, named_children};
 use tree_sitter::Node;
 
 const ID: &str = "unsorted-map-range";
@@ -145,7 +145,7 @@ fn import_edits(cx: &RuleContext<'_>, pkgs: &[&str]) -> Vec<Edit> {
     let src = file.text();
     let mut after = None;
     for n in named_children(file.tree.root_node()) {
-        if matches!(n.kind(), "package_clause" | "import_declaration") {
+        if matches!(n.kind_name(), "package_clause" | "import_declaration") {
             after = Some(n.end_byte());
         }
     }
@@ -286,7 +286,7 @@ fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
     let mut k = 1;
     while let Some(p) = up.get(k) {
         k += 1;
-        match p.kind() {
+        match p.kind_name() {
             "call_expression" if p.field("function") != Some(cur) => {
                 let f = p.field("function").map(text).unwrap_or("");
                 return if is_sort(f) {
@@ -304,8 +304,8 @@ fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
             "range_clause" if p.field("right") == Some(cur) => {
                 let prints = up.get(k).is_some_and(|f| {
                     let mut found = false;
-                    for_each_node(f, |n| {
-                        if n.kind() == "call_expression"
+                    for_each_named(f, |n| {
+                        if n.kind_name() == "call_expression"
                             && n.field("function").is_some_and(|g| is_print(text(g)))
                         {
                             found = true;
@@ -322,15 +322,17 @@ fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
             "expression_list" => {
                 let stmt = up.get(k);
                 let is_rhs = stmt.is_some_and(|s| {
-                    matches!(s.kind(), "short_var_declaration" | "assignment_statement")
-                        && s.field("right") == Some(p)
+                    matches!(
+                        s.kind_name(),
+                        "short_var_declaration" | "assignment_statement"
+                    ) && s.field("right") == Some(p)
                 });
                 if is_rhs {
                     let index = named_children(p).position(|c| c == cur);
                     let target = stmt
                         .and_then(|s| s.field("left"))
                         .and_then(|l| index.and_then(|i| named_children(l).nth(i)))
-                        .filter(|t| t.kind() == "identifier");
+                        .filter(|t| t.kind_name() == "identifier");
                     return match target {
                         Some(t) => Use::Assigned(text(t).to_string()),
                         None => Use::Unknown,
@@ -417,7 +419,7 @@ fn enclosing_body<'t>(root: Node<'t>, n: Node<'t>) -> Option<Node<'t>> {
         .map_while(|k| up.get(k))
         .find(|p| {
             matches!(
-                p.kind(),
+                p.kind_name(),
                 "function_declaration" | "method_declaration" | "func_literal"
             )
         })
@@ -495,7 +497,7 @@ fn documents_unordered(cx: &RuleContext<'_>, r: &MapRange) -> bool {
     let src = cx.pkg.files[cx.file].text();
     let mut doc = String::new();
     let mut cur = func.prev_sibling();
-    while let Some(c) = cur.filter(|c| c.kind() == "comment") {
+    while let Some(c) = cur.filter(|c| c.kind_name() == "comment") {
         doc.push_str(&src[c.byte_range()].to_lowercase());
         cur = c.prev_sibling();
     }
