@@ -444,13 +444,7 @@ pub fn parse_source(source: SourceFile, report: bool) -> Result<ParsedSource, St
 }
 
 fn first_error(root: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
-    let mut found = None;
-    model::for_each_node(root, |n| {
-        if found.is_none() && (n.is_error() || n.is_missing()) {
-            found = Some(n);
-        }
-    });
-    found
+    model::first_error(root)
 }
 
 /// Groups parsed files of one directory into packages and runs the rules.
