@@ -541,21 +541,7 @@ pub fn finish_parse(
 /// children that `has_error()` (a zero-width MISSING node at the end of a
 /// file is easy to miss in a plain walk).
 fn first_error(root: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        if node.is_error() || node.is_missing() {
-            return Some(node);
-        }
-        if !cursor.goto_first_child() {
-            return None;
-        }
-        while !cursor.node().has_error() {
-            if !cursor.goto_next_sibling() {
-                return None;
-            }
-        }
-    }
+    model::first_error(root)
 }
 
 /// Groups parsed files of one directory into packages and runs the rules.

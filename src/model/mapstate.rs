@@ -303,7 +303,7 @@ const CHAIN_LIMIT: usize = 64;
 struct Analyzer<'a> {
     pkg: &'a Package,
     src: &'a str,
-    scopes: Vec<HashMap<String, VarId>>,
+    scopes: Scopes<'a>,
     facts: &'a mut FileFacts,
     /// The context the code being analysed runs in.
     ctx: CtxId,
@@ -337,9 +337,7 @@ pub fn analyze_file(pkg: &Package, file: usize) -> FileFacts {
     let mut facts = FileFacts::default();
     // Every child, anonymous ones too: what precedes a declaration (its doc
     // comment) is read from here, `Node::prev_sibling` searches from the root.
-    let children: Vec<Node<'_>> = (0..root.child_count())
-        .filter_map(|i| root.child(i))
-        .collect();
+    let children = super::all_children(root);
     for (i, &decl) in children.iter().enumerate() {
         if decl.is_named() {
             analyze_decl(pkg, src, decl, &children[..i], &mut facts);
@@ -439,7 +437,7 @@ fn analyze_function<'a>(
     let mut a = Analyzer {
         pkg,
         src,
-        scopes: vec![HashMap::new()],
+        scopes: Scopes::default(),
         facts,
         ctx,
         loop_fn: 0,
@@ -749,7 +747,7 @@ impl<'a> Analyzer<'a> {
             loop_depth: self.loop_total,
             copy_of: None,
         });
-        self.scopes.last_mut().unwrap().insert(name.to_string(), id);
+        self.scopes.declare(name, id);
         Some(id)
     }
 
@@ -758,7 +756,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn lookup(&self, name: &str) -> Option<VarId> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+        self.scopes.lookup(name)
     }
 
     /// The type a place has, as far as the model knows. Type names declared
@@ -1140,7 +1138,7 @@ impl<'a> Analyzer<'a> {
     // ----- statements -------------------------------------------------
 
     fn block(&mut self, node: Node<'_>, st: Option<State>) -> Option<State> {
-        self.scopes.push(HashMap::new());
+        self.scopes.push();
         let mut st = st;
         for child in named_children(node) {
             st = match child.kind_name() {
@@ -1418,7 +1416,7 @@ impl<'a> Analyzer<'a> {
         for (i, l) in left.iter().enumerate() {
             let name = self.text(*l);
             // `a, err := ...` redeclares only names new to this scope.
-            let existing = self.scopes.last().unwrap().get(name).copied();
+            let existing = self.scopes.in_innermost(name);
             let id = match existing {
                 Some(id) => {
                     st.clear(&local(id));
@@ -1896,7 +1894,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn if_stmt(&mut self, node: Node<'_>, mut st: State) -> Option<State> {
-        self.scopes.push(HashMap::new());
+        self.scopes.push();
         if let Some(init) = node.field("initializer") {
             match self.stmt(init, Some(st)) {
                 Some(s) => st = s,
@@ -2032,7 +2030,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn for_stmt(&mut self, node: Node<'_>, mut st: State, label: Option<String>) -> Option<State> {
-        self.scopes.push(HashMap::new());
+        self.scopes.push();
         let clause =
             named_children(node).find(|c| c.kind_name() != "block" && c.kind_name() != "comment");
         let body = node.field("body");
@@ -2163,7 +2161,7 @@ impl<'a> Analyzer<'a> {
             self.expr(c, &mut st, Ctx::Read);
             self.refine(c, true, &mut st);
         }
-        self.scopes.push(HashMap::new());
+        self.scopes.push();
         // The element type of the ranged container, when its elements are
         // struct values (copied into the value variable).
         let right = named_children(_node)
@@ -2232,7 +2230,7 @@ impl<'a> Analyzer<'a> {
         mut st: State,
         label: Option<String>,
     ) -> Option<State> {
-        self.scopes.push(HashMap::new());
+        self.scopes.push();
         if let Some(init) = node.field("initializer") {
             match self.stmt(init, Some(st)) {
                 Some(s) => st = s,
@@ -2275,7 +2273,7 @@ impl<'a> Analyzer<'a> {
             // a select with a default case just polls.
             let event_loop = receives && !has_default && self.loop_fn > 0 && in_bare_for(node);
             self.event_loop += usize::from(event_loop);
-            self.scopes.push(HashMap::new());
+            self.scopes.push();
             for a in &alias {
                 self.declare(*a, None);
             }
@@ -3039,7 +3037,7 @@ impl<'a> Analyzer<'a> {
         self.ctx = self.push_ctx(kind, node, start, in_loop);
         let saved_loop = std::mem::take(&mut self.loop_fn);
         let saved_frames = std::mem::take(&mut self.frames);
-        self.scopes.push(HashMap::new());
+        self.scopes.push();
         let mut st = State::with_locks(locks);
         if let Some(p) = node.field("parameters") {
             self.declare_params(p, &mut st, false);
@@ -3086,6 +3084,67 @@ impl<'a> Analyzer<'a> {
             }
             _ => false,
         }
+    }
+}
+
+/// The names in scope: each name's declarations, innermost last, with the
+/// scope they belong to. A lookup hashes the name once (a stack of maps
+/// hashed it once per open scope), and names are borrowed from the source.
+struct Scopes<'a> {
+    names: HashMap<&'a str, Vec<(usize, VarId)>>,
+    /// The names declared in each open scope, innermost last.
+    open: Vec<Vec<&'a str>>,
+}
+
+impl Default for Scopes<'_> {
+    fn default() -> Self {
+        Scopes {
+            names: HashMap::new(),
+            open: vec![Vec::new()],
+        }
+    }
+}
+
+impl<'a> Scopes<'a> {
+    fn push(&mut self) {
+        self.open.push(Vec::new());
+    }
+
+    fn pop(&mut self) {
+        for name in self.open.pop().unwrap_or_default() {
+            if let Some(decls) = self.names.get_mut(name) {
+                decls.pop();
+            }
+        }
+    }
+
+    /// Declares `name` in the innermost scope (again: the new one wins).
+    fn declare(&mut self, name: &'a str, id: VarId) {
+        let depth = self.open.len();
+        let decls = self.names.entry(name).or_default();
+        match decls.last_mut() {
+            Some(last) if last.0 == depth => last.1 = id,
+            _ => {
+                decls.push((depth, id));
+                if let Some(open) = self.open.last_mut() {
+                    open.push(name);
+                }
+            }
+        }
+    }
+
+    fn lookup(&self, name: &str) -> Option<VarId> {
+        self.names.get(name)?.last().map(|&(_, id)| id)
+    }
+
+    /// `name` declared in the innermost scope.
+    fn in_innermost(&self, name: &str) -> Option<VarId> {
+        let depth = self.open.len();
+        self.names
+            .get(name)?
+            .last()
+            .filter(|&&(d, _)| d == depth)
+            .map(|&(_, id)| id)
     }
 }
 

@@ -692,11 +692,18 @@ fn func_decl(decl: Node<'_>, src: &str, file: usize) -> Option<FuncDecl> {
 }
 
 /// The named children of `node`, in order. By index: a tree cursor (and a
-/// Vec to hold what it finds) costs several times more for the few children
-/// most nodes have, and long lists are balanced trees inside, so finding the
-/// i-th child does not scan the ones before it.
+/// Vec to hold what it finds) costs several times more, and long lists are
+/// balanced trees inside, so finding the i-th child does not scan the ones
+/// before it (cargo bench: walk/*).
 pub fn named_children(node: Node<'_>) -> impl DoubleEndedIterator<Item = Node<'_>> {
     (0..node.named_child_count() as u32).filter_map(move |i| node.named_child(i))
+}
+
+/// Every child of `node`, anonymous ones too, in order (through a cursor:
+/// one step each).
+pub fn all_children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.children(&mut cursor).collect()
 }
 
 fn var_specs(decl: Node<'_>) -> Vec<Node<'_>> {
@@ -834,6 +841,29 @@ fn walk_with_path<'t>(
         f(n, &path);
         path.push(n);
         stack.extend(named_children(n).rev().map(|c| (c, depth + 1)));
+    }
+}
+
+/// The first `ERROR` or `MISSING` node under `root` in document order: a
+/// walk that enters only the subtrees that have one.
+pub fn first_error(root: Node<'_>) -> Option<Node<'_>> {
+    let mut cursor = root.walk();
+    loop {
+        let n = cursor.node();
+        if n.is_error() || n.is_missing() {
+            return Some(n);
+        }
+        if n.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
     }
 }
 

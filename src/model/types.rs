@@ -100,9 +100,7 @@ fn struct_fields(node: Node<'_>, src: &str, depth: usize) -> Vec<Field> {
     };
     // Every child, anonymous ones too: the comments around a field are
     // read from here, `Node::prev_sibling` searches from the root.
-    let children: Vec<Node<'_>> = (0..list.child_count())
-        .filter_map(|i| list.child(i))
-        .collect();
+    let children = crate::model::all_children(list);
     for (i, &decl) in children.iter().enumerate() {
         if !decl.is_named() || decl.kind_name() != "field_declaration" {
             continue;

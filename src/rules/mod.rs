@@ -59,10 +59,10 @@ impl<'a> RuleContext<'a> {
 
 /// Lookups over the package's trees that a rule would otherwise repeat for
 /// every candidate finding: the references to a variable in a function
-/// body, the calls of a function in the package. The first questions are
-/// answered by a walk each (kept); past a few distinct names about the same
-/// body (or the package's calls), one walk indexes them all, so hostile
-/// input with thousands of names costs one walk, not thousands.
+/// body, the calls of a function in the package. The first names asked
+/// about a body (or the package's calls) are found by a walk each, kept;
+/// past a few, one walk indexes them all, so hostile input with thousands of
+/// names costs one walk, not thousands.
 pub struct Lookups<'a> {
     pub pkg: &'a Package,
     /// (file, body node id) -> references by name.
@@ -175,17 +175,27 @@ impl<'a> Lookups<'a> {
         self.calls.borrow_mut().get(
             (method, name),
             || {
+                // Only the top-level declarations whose text has the name
+                // can hold a call of it: the others are not walked.
                 let mut calls = Vec::new();
                 for (fi, file) in pkg.files.iter().enumerate() {
                     let src = file.text();
-                    crate::model::for_each_named(file.tree.root_node(), |n| {
-                        if let Some((m, c)) = callee(n)
-                            && m == method
-                            && &src[c.byte_range()] == name
-                        {
-                            calls.push((fi, n));
+                    if !src.contains(name) {
+                        continue;
+                    }
+                    for decl in crate::model::named_children(file.tree.root_node()) {
+                        if !src[decl.byte_range()].contains(name) {
+                            continue;
                         }
-                    });
+                        crate::model::for_each_named(decl, |n| {
+                            if let Some((m, c)) = callee(n)
+                                && m == method
+                                && &src[c.byte_range()] == name
+                            {
+                                calls.push((fi, n));
+                            }
+                        });
+                    }
                 }
                 calls
             },
