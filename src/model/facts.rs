@@ -289,6 +289,11 @@ impl FileFacts {
     /// Is `ctx` (or one of its enclosing contexts, up to `outer`) run
     /// concurrently with `outer`? Returns the innermost such context.
     pub fn concurrent_within(&self, ctx: CtxId, outer: CtxId) -> Option<&FnCtx> {
+        self.concurrent_within_id(ctx, outer).map(|c| &self.ctxs[c])
+    }
+
+    /// [`FileFacts::concurrent_within`], the context's id.
+    pub fn concurrent_within_id(&self, ctx: CtxId, outer: CtxId) -> Option<CtxId> {
         let mut cur = Some(ctx);
         while let Some(c) = cur {
             if c == outer {
@@ -296,7 +301,7 @@ impl FileFacts {
             }
             let fc = &self.ctxs[c];
             if matches!(fc.kind, CtxKind::Go | CtxKind::GoLike | CtxKind::Handler) {
-                return Some(fc);
+                return Some(c);
             }
             cur = fc.parent;
         }

@@ -508,6 +508,9 @@ fn is_handler_signature(func: Node<'_>, src: &str) -> bool {
     let Some(params) = func.field("parameters") else {
         return false;
     };
+    if !src[params.byte_range()].contains("http") {
+        return false;
+    }
     let types: Vec<String> = named_children(params)
         .filter(|p| p.kind_name() == "parameter_declaration")
         .flat_map(|p| {

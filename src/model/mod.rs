@@ -152,7 +152,7 @@ impl FileDecls {
         let mut out = FileDecls::default();
         let src = file.text();
         let root = file.tree.root_node();
-        for decl in named_children(root) {
+        for decl in named_children_long(root) {
             match decl.kind_name() {
                 "type_declaration" => {
                     for spec in named_children(decl) {
@@ -453,7 +453,8 @@ impl Package {
             if !mentions(src) {
                 continue;
             }
-            let decls: Vec<Node<'_>> = named_children(root)
+            let decls: Vec<Node<'_>> = named_children_long(root)
+                .into_iter()
                 .filter(|d| mentions(&src[d.byte_range()]))
                 .collect();
             for_each_named_with_ancestors_of(root, decls, |n, ancestors| {
@@ -697,6 +698,14 @@ fn func_decl(decl: Node<'_>, src: &str, file: usize) -> Option<FuncDecl> {
 /// before it (cargo bench: walk/*).
 pub fn named_children(node: Node<'_>) -> impl DoubleEndedIterator<Item = Node<'_>> {
     (0..node.named_child_count() as u32).filter_map(move |i| node.named_child(i))
+}
+
+/// [`named_children`] of a node with many children, such as a file's
+/// declarations: through a cursor, one step each (by index, the i-th child
+/// of a long list costs a search down the list's balanced tree).
+pub fn named_children_long(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
 }
 
 /// Every child of `node`, anonymous ones too, in order (through a cursor:

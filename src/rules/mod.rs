@@ -183,7 +183,7 @@ impl<'a> Lookups<'a> {
                     if !src.contains(name) {
                         continue;
                     }
-                    for decl in crate::model::named_children(file.tree.root_node()) {
+                    for decl in crate::model::named_children_long(file.tree.root_node()) {
                         if !src[decl.byte_range()].contains(name) {
                             continue;
                         }

@@ -23,6 +23,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     // Deferred mutations are `deferred-map-mutation`'s to report.
     let deferred = |ctx: usize| cx.facts.chain(ctx).any(|c| c.kind == CtxKind::Defer);
+    let mut others = HashMap::new();
     for w in cx
         .facts
         .accesses
@@ -30,7 +31,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         .filter(|a| a.kind.is_write() && a.is_map && !deferred(a.ctx))
     {
         let d = match &w.target {
-            Target::Local(_) => captured_by_goroutine(cx, w),
+            Target::Local(_) => captured_by_goroutine(cx, w, &mut others),
             Target::Field { .. } => guarded.check(cx, w),
             Target::Global(name) => package_level(cx, w, name, &go_started),
             Target::Other => None,
@@ -46,7 +47,13 @@ fn text<'a>(cx: &'a RuleContext<'_>, span: Span) -> &'a str {
 const HELP_LOCAL: &str = "guard the map with a sync.Mutex held around every access, give each goroutine its own map and merge them after wg.Wait(), or use a sync.Map where the access pattern fits";
 
 /// Shape 1: a local map written inside a goroutine that captures it.
-fn captured_by_goroutine(cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnostic> {
+/// `others` keeps, per (variable, goroutine context), the access found
+/// outside the goroutine: every write inside it asks the same question.
+fn captured_by_goroutine(
+    cx: &RuleContext<'_>,
+    w: &MapAccess,
+    others: &mut HashMap<(u32, usize), Option<usize>>,
+) -> Option<Diagnostic> {
     let Target::Local(v) = w.target else {
         return None;
     };
@@ -55,14 +62,14 @@ fn captured_by_goroutine(cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnost
         return None;
     }
     let decl_ctx = f.var(v).ctx;
-    let g = f.concurrent_within(w.ctx, decl_ctx)?;
+    let g_id = f.concurrent_within_id(w.ctx, decl_ctx)?;
+    let g = &f.ctxs[g_id];
     // Handlers are the package-level shape's evidence; a local map captured
     // by a handler literal runs as often as requests come, which the code
     // around it (tests sending one request at a time) may serialise.
     if g.kind == CtxKind::Handler {
         return None;
     }
-    let g_id = f.ctxs.iter().position(|c| std::ptr::eq(c, g))?;
     let name = text(cx, w.map_span);
     let mut d = Diagnostic::new(
         ID,
@@ -73,15 +80,19 @@ fn captured_by_goroutine(cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnost
         d = d.label(g.start, format!("{name} is captured by this goroutine, started in a loop: every iteration's goroutine writes it"));
         return Some(d.help(HELP_LOCAL));
     }
-    // Another access to the same map that can run at the same time.
-    let other = f.accesses.iter().find(|a| {
-        a.target == w.target
-            && !std::ptr::eq(*a, w)
-            && !within(f, a.ctx, g_id)
-            && (f.concurrent_within(a.ctx, decl_ctx).is_some()
-                || (a.span.start > g.start.end
-                    && !synced_between(f, decl_ctx, g.start.end, a.span.start)))
-    })?;
+    // Another access to the same map that can run at the same time. `w`
+    // runs in `g` (its context or one enclosing it), so it is never the one
+    // found: the answer is the same for every write in `g`.
+    let other = (*others.entry((v, g_id)).or_insert_with(|| {
+        f.accesses.iter().position(|a| {
+            a.target == w.target
+                && !within(f, a.ctx, g_id)
+                && (f.concurrent_within(a.ctx, decl_ctx).is_some()
+                    || (a.span.start > g.start.end
+                        && !synced_between(f, decl_ctx, g.start.end, a.span.start)))
+        })
+    }))
+    .map(|i| &f.accesses[i])?;
     d = d
         .label(g.start, format!("{name} is captured by this goroutine"))
         .label(

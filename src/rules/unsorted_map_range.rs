@@ -144,7 +144,7 @@ fn import_edits(cx: &RuleContext<'_>, pkgs: &[&str]) -> Vec<Edit> {
     let file = &cx.pkg.files[cx.file];
     let src = file.text();
     let mut after = None;
-    for n in named_children(file.tree.root_node()) {
+    for n in crate::model::named_children_long(file.tree.root_node()) {
         if matches!(n.kind_name(), "package_clause" | "import_declaration") {
             after = Some(n.end_byte());
         }
