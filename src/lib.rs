@@ -314,6 +314,26 @@ pub fn check_files(files: &[PathBuf], opts: &Options) -> Report {
     report
 }
 
+/// After a directory with more Go source than this, freed memory is given
+/// back to the system (see [`release_freed_memory`]).
+const TRIM_AFTER: usize = 1 << 20;
+
+/// Gives the pages of freed syntax trees back to the system. glibc keeps
+/// them in its per-thread arenas, fragmented, and the next big package then
+/// takes new ones: on the corpus (gocode, -j2) the peak RSS was 338 MiB
+/// without this, 272 MiB with a trim after every directory (whose system
+/// time cost 15% of the run: hence only after big ones). A single arena
+/// for all threads (M_ARENA_MAX=1) kept the peak low too, but the threads
+/// then wait for each other on its lock: -j2 was no faster than -j1.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages to the kernel; it takes
+    // the allocator's own locks.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Directories with more Go source than this are checked alone.
 const BIG_DIR: u64 = 3 << 20;
 
@@ -404,7 +424,11 @@ fn check_dir(dir: &Path, targets: &[PathBuf], opts: &Options) -> Report {
             Loaded::Context => {}
         }
     }
+    let source_bytes: usize = sources.iter().map(|s| s.file.source.text.len()).sum();
     let mut part = check_parsed(dir, sources, opts);
+    if source_bytes > TRIM_AFTER {
+        release_freed_memory();
+    }
     report.findings.append(&mut part.findings);
     report.suppressed.append(&mut part.suppressed);
     report.problems.append(&mut part.problems);

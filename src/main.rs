@@ -184,22 +184,7 @@ fn stats_text(report: &mapvet::Report, wall: std::time::Duration) -> String {
     )
 }
 
-/// One malloc arena for all threads. glibc gives each thread its own, and
-/// freed syntax trees then stay fragmented across them: on the real corpus
-/// (37,000 files, -j2) peak RSS was 350-380 MiB with the default or with
-/// two arenas, 254 MiB with one, for the same CPU time. (mimalloc was
-/// tried too: 463 MiB.)
-fn single_malloc_arena() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; it is called
-    // before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-    }
-}
-
 fn main() -> ExitCode {
-    single_malloc_arena();
     let cli = Cli::parse();
     match cli.command {
         Command::Server { config, stdio: _ } => ExitCode::from(mapvet::lsp::run(config) as u8),
