@@ -106,13 +106,23 @@ fn entered_locked(pkg: &Package, files: &[FileFacts]) -> HashSet<(String, String
             if mus.is_empty() {
                 continue;
             }
-            let held = c.owned
-                || c.event_loop
-                || mus
-                    .iter()
-                    .any(|mu| c.locks.must.get(&format!("{}.{mu}", c.base)) == Some(&Mode::Write));
+            // `go x.m()`: the method runs on its own goroutine, without the
+            // starter's lock, and the value it was given is shared from now on.
+            let started = f
+                .go_calls
+                .iter()
+                .any(|(_, g, _)| g.start < c.span.start && g.end == c.span.end);
+            // Inside a goroutine literal a value made by the enclosing
+            // function is shared with it, so not owned.
+            let in_goroutine = f.concurrent_within(c.ctx, usize::MAX).is_some();
+            let held = !started
+                && ((c.owned && !in_goroutine)
+                    || c.event_loop
+                    || mus.iter().any(|mu| {
+                        c.locks.must.get(&format!("{}.{mu}", c.base)) == Some(&Mode::Write)
+                    }));
             let func = f.func_of(c.ctx);
-            let caller = if f.concurrent_within(c.ctx, usize::MAX).is_none() {
+            let caller = if !started && !in_goroutine {
                 func.type_name.clone().zip(func.name.clone())
             } else {
                 None

@@ -3018,8 +3018,78 @@ impl<'a> Analyzer<'a> {
                 }
             }
             _ if handler => (CtxKind::Handler, lit, fresh),
-            _ => (CtxKind::Closure, lit, unknown),
+            _ => match self.started_later(lit, parent) {
+                // Its start is set by `closure`: the `go` statement.
+                Some(_) => (CtxKind::Go, lit, fresh),
+                None => (CtxKind::Closure, lit, unknown),
+            },
         }
+    }
+
+    /// `worker := func() {...}` later started with `go worker()` in the same
+    /// function: the `go` statement, and how many loops around it do not
+    /// hold the literal (each of its runs starts another goroutine).
+    fn started_later(&self, lit: Node<'_>, parent: Node<'_>) -> Option<(Span, usize)> {
+        if parent.kind_name() != "expression_list" || parent.named_child_count() != 1 {
+            return None;
+        }
+        let decl = parent.parent()?;
+        if !matches!(
+            decl.kind_name(),
+            "short_var_declaration" | "assignment_statement" | "var_spec"
+        ) {
+            return None;
+        }
+        let left = match decl.kind_name() {
+            "var_spec" => decl.field("name")?,
+            _ => decl.field("left")?,
+        };
+        let name = match left.kind_name() {
+            "identifier" => self.text(left),
+            "expression_list" if left.named_child_count() == 1 => {
+                let n = left.named_child(0)?;
+                (n.kind_name() == "identifier").then(|| self.text(n))?
+            }
+            _ => return None,
+        };
+        let body = self.func.field("body")?;
+        let rest = &self.src[lit.end_byte()..body.end_byte()];
+        let needle = format!("go {name}(");
+        let mut from = 0;
+        while let Some(i) = rest[from..].find(&needle) {
+            let at = lit.end_byte() + from + i;
+            from += i + needle.len();
+            let before = self.src[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            let Some(go) = body.descendant_for_byte_range(at, at + 2).and_then(|n| {
+                let mut cur = Some(n);
+                while let Some(c) = cur {
+                    if c.kind_name() == "go_statement" {
+                        return Some(c);
+                    }
+                    if c.start_byte() < at {
+                        return None;
+                    }
+                    cur = c.parent();
+                }
+                None
+            }) else {
+                continue;
+            };
+            // Loops around the `go` statement that do not hold the literal.
+            let mut loops = 0;
+            for a in crate::model::path_to(body, go) {
+                if matches!(a.kind_name(), "for_statement")
+                    && !(a.start_byte() <= lit.start_byte() && lit.end_byte() <= a.end_byte())
+                {
+                    loops += 1;
+                }
+            }
+            return Some((Span::of(go), loops));
+        }
+        None
     }
 
     /// A function literal is analysed on its own: what it captures is
@@ -3038,6 +3108,15 @@ impl<'a> Analyzer<'a> {
         };
         let outer_ctx = self.ctx;
         self.ctx = self.push_ctx(kind, node, start, in_loop);
+        if kind == CtxKind::Go
+            && let Some(parent) = node.parent()
+            && let Some((go, loops)) = self.started_later(node, parent)
+        {
+            let c = &mut self.facts.ctxs[self.ctx];
+            c.start = go;
+            c.loop_depth += loops;
+            c.in_loop |= loops > 0;
+        }
         let saved_loop = std::mem::take(&mut self.loop_fn);
         let saved_frames = std::mem::take(&mut self.frames);
         self.scopes.push();

@@ -8,9 +8,11 @@
 
 use super::RuleContext;
 use crate::diagnostic::{Diagnostic, Span};
+use crate::fields::FieldExt;
 use crate::model::facts::{CtxKind, FileFacts, MapAccess, Target};
 use crate::model::locks::Mode;
 use std::collections::HashMap;
+use tree_sitter::Node;
 
 const ID: &str = "unguarded-map-write";
 
@@ -31,8 +33,10 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         .filter(|a| a.kind.is_write() && a.is_map && !deferred(a.ctx))
     {
         let d = match &w.target {
-            Target::Local(_) => captured_by_goroutine(cx, w, &mut others),
-            Target::Field { .. } => guarded.check(cx, w),
+            Target::Local(_) => {
+                captured_by_goroutine(cx, w, &mut others).or_else(|| param_of_pooled_worker(cx, w))
+            }
+            Target::Field { .. } => guarded.check(cx, w).or_else(|| handler_field(cx, w)),
             Target::Global(name) => package_level(cx, w, name, &go_started),
             Target::Other => None,
         };
@@ -76,7 +80,12 @@ fn captured_by_goroutine(
         w.span,
         format!("unguarded write to map {name} shared with a goroutine"),
     );
-    if g.loop_depth > f.var(v).loop_depth {
+    // A binary semaphore (`sem <- x` ... `<-sem` on a channel made with
+    // capacity 1) held around the write works as a lock.
+    if semaphore_held(cx, w.span) {
+        return None;
+    }
+    if g.loop_depth > f.var(v).loop_depth && !waited_in_iteration(cx, g.start) {
         d = d.label(g.start, format!("{name} is captured by this goroutine, started in a loop: every iteration's goroutine writes it"));
         return Some(d.help(HELP_LOCAL));
     }
@@ -100,6 +109,130 @@ fn captured_by_goroutine(
             "also accessed here while the goroutine may be running",
         );
     Some(d.help(HELP_LOCAL))
+}
+
+/// The node spanning exactly `span` (or the smallest one around it).
+fn node_at<'a>(cx: &RuleContext<'a>, span: Span) -> Option<Node<'a>> {
+    let root = cx.pkg.files[cx.file].tree.root_node();
+    let mut n = root.descendant_for_byte_range(span.start, span.end)?;
+    while n.start_byte() > span.start || n.end_byte() < span.end {
+        n = n.parent()?;
+    }
+    Some(n)
+}
+
+/// The statement holding `n` directly in a statement list, with the list.
+fn statement_of(n: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
+    let mut cur = n;
+    loop {
+        let p = cur.parent()?;
+        if matches!(p.kind_name(), "statement_list" | "block") {
+            return Some((cur, p));
+        }
+        if matches!(
+            p.kind_name(),
+            "func_literal" | "function_declaration" | "method_declaration"
+        ) {
+            return None;
+        }
+        cur = p;
+    }
+}
+
+/// A receive from a channel as a whole statement: `<-ch`, `v := <-ch`,
+/// `v, ok = <-ch`. Returns the channel's text.
+fn received<'a>(cx: &RuleContext<'a>, stmt: Node<'a>) -> Option<&'a str> {
+    let e = match stmt.kind_name() {
+        "expression_statement" => stmt.named_child(0)?,
+        "short_var_declaration" | "assignment_statement" => {
+            let r = stmt.field("right")?;
+            if r.named_child_count() != 1 {
+                return None;
+            }
+            r.named_child(0)?
+        }
+        _ => return None,
+    };
+    if e.kind_name() != "unary_expression" || !cx.text(Span::of(e)).starts_with("<-") {
+        return None;
+    }
+    Some(cx.text(Span::of(e.field("operand")?)).trim())
+}
+
+/// The write at `span` sits between `sem <- x` and `<-sem` (or a deferred
+/// receive) in one block, and `sem` is made with capacity 1.
+fn semaphore_held(cx: &RuleContext<'_>, span: Span) -> bool {
+    let Some((stmt, list)) = node_at(cx, span).and_then(statement_of) else {
+        return false;
+    };
+    let stmts: Vec<Node<'_>> = crate::model::named_children(list).collect();
+    let Some(i) = stmts.iter().position(|s| *s == stmt) else {
+        return false;
+    };
+    let Some(sem) = stmts[..i].iter().rev().find_map(|s| {
+        (s.kind_name() == "send_statement")
+            .then(|| s.field("channel"))
+            .flatten()
+            .map(|c| cx.text(Span::of(c)))
+    }) else {
+        return false;
+    };
+    let released = stmts[i + 1..].iter().any(|s| received(cx, *s) == Some(sem))
+        || stmts[..i].iter().any(|s| {
+            s.kind_name() == "defer_statement"
+                && cx.text(Span::of(*s)).contains(&format!("<-{sem}"))
+        });
+    released && made_with_capacity_one(cx.pkg.files[cx.file].text(), sem)
+}
+
+/// `name := make(chan T, 1)` (or `=`) somewhere in the file.
+fn made_with_capacity_one(src: &str, name: &str) -> bool {
+    [
+        format!("{name} := make(chan "),
+        format!("{name} = make(chan "),
+    ]
+    .iter()
+    .any(|needle| {
+        src.match_indices(needle.as_str()).any(|(at, _)| {
+            let rest = &src[at + needle.len()..];
+            rest.find(')')
+                .is_some_and(|end| rest[..end].replace(' ', "").ends_with(",1"))
+        })
+    })
+}
+
+/// The goroutine started at `start`, in a loop, is waited for in the same
+/// iteration: a later statement of the loop body (at its top level)
+/// receives from a channel or calls `Wait()`, so the goroutines of two
+/// iterations never overlap.
+fn waited_in_iteration(cx: &RuleContext<'_>, start: Span) -> bool {
+    let Some((stmt, list)) = node_at(cx, start).and_then(statement_of) else {
+        return false;
+    };
+    // The list must be a loop's body.
+    let body = if list.kind_name() == "block" {
+        list
+    } else {
+        match list.parent() {
+            Some(b) => b,
+            None => return false,
+        }
+    };
+    if body
+        .parent()
+        .is_none_or(|f| f.kind_name() != "for_statement")
+    {
+        return false;
+    }
+    let stmts: Vec<Node<'_>> = crate::model::named_children(list).collect();
+    let Some(i) = stmts.iter().position(|s| *s == stmt) else {
+        return false;
+    };
+    stmts[i + 1..].iter().any(|s| {
+        received(cx, *s).is_some()
+            || (s.kind_name() == "expression_statement"
+                && cx.text(Span::of(*s)).trim_end().ends_with(".Wait()"))
+    })
 }
 
 /// Is `ctx` `outer` or nested in it?
@@ -182,7 +315,33 @@ fn package_level(
                 "this function is started with `go`",
             )
         }
-        None => return None,
+        // The function itself reads or writes the map under a lock, then
+        // writes it without: it expects other goroutines to be there
+        // (a check under the lock, then an update after unlocking).
+        None => match f.accesses.iter().find(|a| {
+            matches!(&a.target, Target::Global(n) if n == name)
+                && !a.locks.must.is_empty()
+                && a.span.start < w.span.start
+                && std::ptr::eq(f.func_of(a.ctx), func)
+                && f.concurrent_within(a.ctx, usize::MAX).is_none()
+        }) {
+            Some(a) if w.locks.must.is_empty() && !w.locks.unknown => {
+                let lock = a.locks.must.keys().next().cloned().unwrap_or_default();
+                let map = text(cx, w.map_span);
+                return Some(
+                    Diagnostic::new(
+                        ID,
+                        w.span,
+                        format!("unguarded write to package-level map {map}: {lock} is not held"),
+                    )
+                    .label(a.span, format!("accessed under {lock} here"))
+                    .help(format!(
+                        "hold {lock} from the check to the write ({lock}.Lock(); defer {lock}.Unlock()): another goroutine can change {map} in between"
+                    )),
+                );
+            }
+            _ => return None,
+        },
     };
     let map = text(cx, w.map_span);
     let mut d = Diagnostic::new(
@@ -201,6 +360,210 @@ fn package_level(
     Some(d.help(format!(
         "hold a package-level sync.Mutex around every access to {map}, or use a sync.Map where the access pattern fits"
     )))
+}
+
+/// Shape 2b: a map field of a struct with no mutex at all, written through
+/// the receiver of an HTTP handler method (`func (a *App) login(w
+/// http.ResponseWriter, r *http.Request)`, `ServeHTTP`), or of a handler
+/// literal inside a method: one value serves every request, concurrently.
+fn handler_field(cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnostic> {
+    let Target::Field {
+        base,
+        base_root,
+        type_name,
+        ..
+    } = &w.target
+    else {
+        return None;
+    };
+    let f = cx.facts;
+    if w.owned
+        || w.event_loop
+        || w.locks.unknown
+        || !w.locks.may.is_empty()
+        || cx.pkg.files[cx.file].source.display.ends_with("_test.go")
+        || !cx.pkg.mutex_fields(type_name).is_empty()
+    {
+        return None;
+    }
+    let func = f.func_of(w.ctx);
+    if func.type_name.as_deref() != Some(type_name.as_str())
+        || func.receiver.is_none()
+        || *base_root != func.receiver
+        || base.contains('.')
+    {
+        return None;
+    }
+    let start = match f.concurrent_within(w.ctx, usize::MAX) {
+        Some(c) if c.kind == CtxKind::Handler => c.start,
+        None if func.handler => func.start,
+        _ => return None,
+    };
+    // A handler method some caller runs under a lock (a wrapping handler
+    // that serialises requests) is guarded there.
+    let method = func.name.as_deref().unwrap_or("");
+    if cx
+        .all
+        .iter()
+        .flat_map(|f| f.calls.iter())
+        .any(|c| c.name == method && !c.locks.may.is_empty())
+    {
+        return None;
+    }
+    let name = text(cx, w.map_span);
+    let head = Span {
+        start: start.start,
+        end: start.start
+            + cx.pkg.files[cx.file].text()[start.start..start.end]
+                .find('\n')
+                .unwrap_or(start.end - start.start),
+    };
+    Some(
+        Diagnostic::new(
+            ID,
+            w.span,
+            format!("unguarded write to map {name} from an HTTP handler"),
+        )
+        .label(head, format!("handlers serve requests concurrently, and they share {base}"))
+        .help(format!(
+            "add a sync.Mutex to {type_name} and hold it around every access to {name}, or use a sync.Map where the access pattern fits"
+        )),
+    )
+}
+
+/// Shape 1b: a map parameter of a function started with `go f(..., m,
+/// ...)` in a loop, every goroutine given the same map, and written in the
+/// function with no lock at all.
+fn param_of_pooled_worker(cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnostic> {
+    let Target::Local(v) = w.target else {
+        return None;
+    };
+    let f = cx.facts;
+    let var = f.var(v);
+    if !var.param
+        || w.owned
+        || w.event_loop
+        || w.locks.unknown
+        || !w.locks.may.is_empty()
+        || f.concurrent_within(w.ctx, usize::MAX).is_some()
+    {
+        return None;
+    }
+    let func = f.func_of(w.ctx);
+    if var.ctx != f.ctxs.iter().position(|c| std::ptr::eq(c, func))? || func.receiver.is_some() {
+        return None;
+    }
+    let fname = func.name.as_deref()?;
+    // The parameter's position.
+    let decl = node_at(cx, func.span)?;
+    let mut names = Vec::new();
+    for p in crate::model::named_children(decl.field("parameters")?) {
+        let mut c = p.walk();
+        let ns: Vec<Node<'_>> = p.children_by_field_name("name", &mut c).collect();
+        if ns.is_empty() {
+            names.push("");
+        }
+        names.extend(ns.iter().map(|n| cx.text(Span::of(*n))));
+    }
+    let index = names.iter().position(|n| *n == var.name)?;
+    // A `go fname(...)` in a loop passing one map, declared outside it.
+    for (fi, ff) in cx.all.iter().enumerate() {
+        let file = &cx.pkg.files[fi];
+        let src = file.text();
+        for (name, span, _) in &ff.go_calls {
+            if name != fname {
+                continue;
+            }
+            let root = file.tree.root_node();
+            let Some(go) = root
+                .descendant_for_byte_range(span.start, span.end)
+                .filter(|n| n.kind_name() == "go_statement")
+            else {
+                continue;
+            };
+            let Some(call) = go
+                .named_child(0)
+                .filter(|c| c.kind_name() == "call_expression")
+            else {
+                continue;
+            };
+            if call.field("function").map(|f| &src[f.byte_range()]) != Some(fname) {
+                continue;
+            }
+            let Some(arg) = call
+                .field("arguments")
+                .and_then(|a| crate::model::named_children(a).nth(index))
+                .filter(|a| a.kind_name() == "identifier")
+            else {
+                continue;
+            };
+            let arg = &src[arg.byte_range()];
+            // The innermost loop around the `go`, within its function.
+            let mut lp = None;
+            let mut cur = go.parent();
+            while let Some(c) = cur {
+                match c.kind_name() {
+                    "for_statement" => {
+                        lp = Some(c);
+                        break;
+                    }
+                    "func_literal" | "function_declaration" | "method_declaration" => break,
+                    _ => cur = c.parent(),
+                }
+            }
+            let Some(lp) = lp else { continue };
+            let loop_text = &src[lp.byte_range()];
+            // `arg :=`, `x, arg :=`, `var arg`: one map per iteration.
+            let declared_inside = loop_text.match_indices(arg).any(|(at, _)| {
+                let before = loop_text[..at].trim_end();
+                let after = loop_text[at + arg.len()..].trim_start();
+                let word = !loop_text[..at]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                    && !loop_text[at + arg.len()..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_');
+                word && (after.starts_with(":=")
+                    || before.ends_with("var")
+                    || (after.starts_with(',') && {
+                        let rest = &after[1..];
+                        rest.find(":=").is_some_and(|i| {
+                            rest[..i]
+                                .chars()
+                                .all(|c| c.is_alphanumeric() || c == '_' || c == ',' || c == ' ')
+                        })
+                    }))
+            });
+            if declared_inside {
+                continue;
+            }
+            let shown = if fi == cx.file {
+                String::new()
+            } else {
+                let p = file.source.position(span.start);
+                format!(" (at {}:{})", file.source.display, p.line)
+            };
+            let map = text(cx, w.map_span);
+            let mut d = Diagnostic::new(
+                ID,
+                w.span,
+                format!("unguarded write to map {map} shared with a goroutine"),
+            )
+            .help(format!(
+                "every goroutine started by `go {fname}(...)` in a loop{shown} gets the same map {arg}: guard it with a sync.Mutex held around every access, or give each goroutine its own map and merge them after they finish"
+            ));
+            if fi == cx.file {
+                d = d.label(
+                    Span::of(go),
+                    format!("started in a loop, every goroutine with the same map {arg}"),
+                );
+            }
+            return Some(d);
+        }
+    }
+    None
 }
 
 /// The package-level map is accessed somewhere outside the write's own
