@@ -230,10 +230,29 @@ fn dead_store(cx: &RuleContext<'_>, a: &MapAccess, func: usize, name: &str) -> O
     }
     let d = Diagnostic::new(ID, a.span, format!("deferred reassignment of local map {name} is a dead store"))
         .help("the function has returned when this runs and nothing reads the variable again: remove the assignment (to release the map, let it go out of scope)");
+    // `defer func() { m = nil }()` with nothing else in it: the whole
+    // `defer` goes.
+    let ctx = &f.ctxs[a.ctx];
+    let lit = cx.text(ctx.span);
+    let only_statement = ctx.kind == CtxKind::Defer
+        && lit
+            .strip_prefix("func()")
+            .map(str::trim_start)
+            .and_then(|b| b.strip_prefix('{'))
+            .and_then(|b| b.strip_suffix('}'))
+            .is_some_and(|b| b.trim() == cx.text(a.span).trim());
+    let (span, what) = if only_statement {
+        (
+            whole_line(cx, ctx.start),
+            "remove the deferred dead assignment",
+        )
+    } else {
+        (whole_line(cx, a.span), "remove the dead assignment")
+    };
     Some(d.fix(
-        "remove the dead assignment",
+        what,
         vec![Edit {
-            span: whole_line(cx, a.span),
+            span,
             replacement: String::new(),
         }],
     ))

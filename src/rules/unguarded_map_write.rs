@@ -660,8 +660,20 @@ impl GuardedStructs {
             Diagnostic::new(ID, w.span, format!("write to map {name} while holding only the read lock {rlocked}"))
                 .help(format!("a read lock lets other readers in at the same time: take {rlocked}.Lock() for writes"))
         } else {
-            Diagnostic::new(ID, w.span, format!("unguarded write to map {name}: {lock} is not held")).help(format!(
-                "lock {lock} around the write ({lock}.Lock(); defer {lock}.Unlock()), or use a sync.Map where the access pattern fits"
+            // An embedded mutex is locked through the struct: `c.Lock()`.
+            let call = match lock.rsplit_once('.') {
+                Some((base, "Mutex" | "RWMutex")) => base.to_string(),
+                _ => lock.clone(),
+            };
+            // A goroutine started under the lock does not hold it.
+            let where_ = if in_goroutine {
+                " in this goroutine"
+            } else {
+                ""
+            };
+            Diagnostic::new(ID, w.span, format!("unguarded write to map {name}: {lock} is not held{where_}")).help(format!(
+                "lock {lock} around the write ({call}.Lock(); defer {call}.Unlock()), or use a sync.Map where the access pattern fits{}",
+                if in_goroutine { "; a lock taken by the code that starts a goroutine is not held by the goroutine" } else { "" }
             ))
         };
         match evidence {
