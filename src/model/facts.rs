@@ -40,6 +40,8 @@ pub enum CopySource {
     Var(VarId),
     /// `b := *p`.
     Deref(VarId),
+    /// `b := g` of a package-level variable: the `g` copied.
+    Global(Span),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -430,6 +432,7 @@ impl FileFacts {
                 CopySource::Index(s) => CopySource::Index(r.span(s)),
                 CopySource::Var(x) => CopySource::Var(r.var(x)),
                 CopySource::Deref(x) => CopySource::Deref(r.var(x)),
+                CopySource::Global(s) => CopySource::Global(r.span(s)),
             }),
             ..v.clone()
         }));

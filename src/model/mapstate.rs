@@ -327,6 +327,10 @@ struct Analyzer<'a> {
     work: usize,
     depth: usize,
     gave_up: bool,
+    /// Local maps declared without a value and never assigned, incremented
+    /// through `&`, or redeclared anywhere in the function (closures
+    /// included): nil wherever they are used. Found when first needed.
+    never_assigned: std::cell::OnceCell<HashMap<String, (Span, Origin)>>,
 }
 
 /// Runs the analysis over every function of `file` in `pkg`.
@@ -454,6 +458,7 @@ fn analyze_function<'a>(
         work: 0,
         depth: 0,
         gave_up: false,
+        never_assigned: std::cell::OnceCell::new(),
     };
     if !a.prescan(func) {
         return;
@@ -815,6 +820,36 @@ impl<'a> Analyzer<'a> {
                 None
             }
             "parenthesized_expression" => self.path_of(node.named_child(0)?),
+            // `m[a.b]` read as a generic type (in `m[a.b][c.d]`).
+            "generic_type" => {
+                let name = node
+                    .field("type")
+                    .filter(|n| n.kind_name() == "type_identifier")?;
+                let args = node.field("type_arguments")?;
+                if args.named_child_count() != 1 {
+                    return None;
+                }
+                let name = self.text(name);
+                if self.volatile.contains(name) {
+                    return None;
+                }
+                let (base, ty) = match self.lookup(name) {
+                    Some(id) => (local(id), self.var_ty(id)),
+                    None => (
+                        Path {
+                            root: Root::Global(name.to_string()),
+                            segs: Vec::new(),
+                        },
+                        self.pkg.vars.get(name)?.ty.clone(),
+                    ),
+                };
+                let key: String = self.text(args.named_child(0)?).split_whitespace().collect();
+                let elem = match ty.as_ref().map(|t| self.resolve(t)) {
+                    Some(Ty::Map(v, _)) => Some((**v).clone()),
+                    _ => return None,
+                };
+                Some((base.child(Seg::Key(key)), elem))
+            }
             "unary_expression" if op_text(node, self.src) == "*" => {
                 self.path_of(node.field("operand")?)
             }
@@ -1503,6 +1538,19 @@ impl<'a> Analyzer<'a> {
                 }
             }
             let Some((path, ty)) = self.path_of(*l) else {
+                // `m[f(x)] = v`: any entry of `m` may now be set.
+                let l = strip_parens(*l);
+                if l.kind_name() == "index_expression"
+                    && let Some((parent, _)) = l.field("operand").and_then(|o| self.path_of(o))
+                {
+                    let depth = parent.segs.len();
+                    st.forget(|p, _| {
+                        p.starts_with(&parent)
+                            && p.segs.len() > depth
+                            && matches!(p.segs[depth], Seg::Key(_))
+                    });
+                    st.fresh.remove(&parent);
+                }
                 continue;
             };
             st.entry_assigned(&path);
@@ -1539,6 +1587,31 @@ impl<'a> Analyzer<'a> {
     /// map is nil): nothing after it runs.
     fn write_target(&mut self, target: Node<'_>, st: &mut State) -> bool {
         let t = strip_parens(target);
+        if let Some(outer) = self.nested_index(t) {
+            // `m[a.b][c.d] = v`, parsed as a generic instantiation: a write
+            // into the inner map `m[a.b]`.
+            self.expr(outer, st, Ctx::Read);
+            let map = self.path_of(outer);
+            let is_map = match &map {
+                Some((_, Some(ty))) => matches!(self.resolve(ty), Ty::Map(..)),
+                _ => false,
+            };
+            if !is_map {
+                return false;
+            }
+            let state = match &map {
+                Some((p, _)) => self.value(st, p),
+                None => MapVal::Unknown,
+            };
+            self.record(
+                st,
+                AccessKind::IndexWrite,
+                Span::of(t),
+                outer,
+                state.clone(),
+            );
+            return matches!(state, MapVal::Nil(_));
+        }
         if t.kind_name() == "index_expression" {
             let operand = t.field("operand");
             if let Some(i) = t.field("index") {
@@ -1555,7 +1628,10 @@ impl<'a> Analyzer<'a> {
                 };
                 let state = match &map {
                     Some((p, _)) => self.value(st, p),
-                    None => MapVal::Unknown,
+                    None => self
+                        .unkeyed_entry(st, o)
+                        .or_else(|| self.never_assigned_nil(o))
+                        .unwrap_or(MapVal::Unknown),
                 };
                 if is_map_write {
                     self.record(st, AccessKind::IndexWrite, Span::of(t), o, state.clone());
@@ -1576,13 +1652,164 @@ impl<'a> Analyzer<'a> {
         false
     }
 
+    /// `m[a.b][c.d]`: tree-sitter reads it as a generic type instantiation
+    /// (`m[a.b]` a generic type, `c.d` a qualified type). When `m` is a
+    /// variable, not a type, it is an index of an index: returns the inner
+    /// map's expression (the `generic_type` node, `m[a.b]`).
+    fn nested_index<'n>(&self, t: Node<'n>) -> Option<Node<'n>> {
+        if t.kind_name() != "type_instantiation_expression" || t.named_child_count() != 2 {
+            return None;
+        }
+        let outer = t
+            .field("type")
+            .filter(|g| g.kind_name() == "generic_type")?;
+        let name = outer
+            .field("type")
+            .filter(|n| n.kind_name() == "type_identifier")?;
+        let args = outer.field("type_arguments")?;
+        if args.named_child_count() != 1 {
+            return None;
+        }
+        let name = self.text(name);
+        if self.lookup(name).is_none() && !self.pkg.vars.contains_key(name) {
+            return None;
+        }
+        Some(outer)
+    }
+
+    /// `m[f(x)][k] = v` with `m` a fresh map of maps: a key the analysis
+    /// cannot follow still names an entry never set when no entry of `m`
+    /// is known to be anything but nil.
+    fn unkeyed_entry(&self, st: &State, index: Node<'_>) -> Option<MapVal> {
+        let index = strip_parens(index);
+        if index.kind_name() != "index_expression" {
+            return None;
+        }
+        let (parent, _) = self.path_of(index.field("operand")?)?;
+        let origin = st.fresh.get(&parent)?;
+        let depth = parent.segs.len();
+        let all_nil = st.vals.iter().all(|(p, v)| {
+            !(p.starts_with(&parent) && p.segs.len() > depth) || matches!(v, MapVal::Nil(_))
+        });
+        all_nil.then_some(MapVal::Nil(Origin {
+            span: origin.span,
+            kind: OriginKind::MissingEntry,
+        }))
+    }
+
+    /// A local map the analysis does not follow (a closure touches it)
+    /// that is nil everywhere: declared without a value, and never
+    /// assigned, redeclared or given away by address in the function.
+    fn never_assigned_nil(&self, map: Node<'_>) -> Option<MapVal> {
+        let map = strip_parens(map);
+        if map.kind_name() != "identifier" {
+            return None;
+        }
+        let name = self.text(map);
+        if !self.volatile.contains(name) {
+            return None;
+        }
+        let (decl, origin) = self
+            .never_assigned
+            .get_or_init(|| self.find_never_assigned())
+            .get(name)?;
+        let id = self.lookup(name)?;
+        (self.facts.vars[id as usize].span == *decl).then(|| MapVal::Nil(origin.clone()))
+    }
+
+    fn find_never_assigned(&self) -> HashMap<String, (Span, Origin)> {
+        let src = self.src;
+        let mut decls: HashMap<&str, Vec<Option<(Span, Origin)>>> = HashMap::new();
+        let mut changed: HashSet<&str> = HashSet::new();
+        let lefts = |n: Node<'_>| -> Vec<&str> {
+            n.field("left")
+                .map(|l| {
+                    named_children(l)
+                        .filter_map(|c| {
+                            let c = strip_parens(c);
+                            (c.kind_name() == "identifier").then(|| &src[c.byte_range()])
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for_each_named(self.func, |n| match n.kind_name() {
+            "var_spec" => {
+                let ty = n.field("type");
+                let valued = n.field("value").is_some();
+                let mut c = n.walk();
+                let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
+                for nm in &names {
+                    let entry = match ty {
+                        Some(t)
+                            if !valued
+                                && self.pkg.is_map(&Ty::from_node(t, src))
+                                && !self.local_shadowed(&Ty::from_node(t, src)) =>
+                        {
+                            let fix = (names.len() == 1)
+                                .then(|| (t.end_byte(), src[t.byte_range()].to_string()));
+                            Some((
+                                Span::of(*nm),
+                                Origin {
+                                    span: Span::of(n),
+                                    kind: OriginKind::VarDecl { fix },
+                                },
+                            ))
+                        }
+                        _ => None,
+                    };
+                    decls.entry(&src[nm.byte_range()]).or_default().push(entry);
+                }
+            }
+            "parameter_declaration" | "variadic_parameter_declaration" | "const_spec" => {
+                let mut c = n.walk();
+                for nm in n.children_by_field_name("name", &mut c) {
+                    decls.entry(&src[nm.byte_range()]).or_default().push(None);
+                }
+            }
+            "short_var_declaration" => {
+                for l in lefts(n) {
+                    decls.entry(l).or_default().push(None);
+                }
+            }
+            "range_clause" | "assignment_statement" | "receive_statement" => {
+                changed.extend(lefts(n));
+            }
+            "inc_statement" | "dec_statement" => {
+                if let Some(c) = n.named_child(0).map(strip_parens)
+                    && c.kind_name() == "identifier"
+                {
+                    changed.insert(&src[c.byte_range()]);
+                }
+            }
+            "unary_expression" if op_text(n, src) == "&" => {
+                if let Some(r) = n.field("operand").and_then(|o| root_ident(o, src)) {
+                    changed.insert(r);
+                }
+            }
+            _ => {}
+        });
+        decls
+            .into_iter()
+            .filter(|(name, _)| !changed.contains(name))
+            .filter_map(|(name, d)| match d.as_slice() {
+                [Some(one)] => Some((name.to_string(), one.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// A struct value copied by evaluating `rhs`: where from, and its type.
     fn copy_source(&self, rhs: Node<'_>) -> Option<(CopySource, Ty)> {
         let rhs = strip_parens(rhs);
         let value_struct = |t: &Ty| !matches!(t, Ty::Pointer(_)) && self.struct_name(t).is_some();
         match rhs.kind_name() {
             "identifier" => {
-                let id = self.lookup(self.text(rhs))?;
+                let name = self.text(rhs);
+                let Some(id) = self.lookup(name) else {
+                    let t = self.pkg.vars.get(name)?.ty.clone()?;
+                    return value_struct(&t).then(|| (CopySource::Global(Span::of(rhs)), t));
+                };
                 let t = self.var_ty(id)?;
                 value_struct(&t).then_some((CopySource::Var(id), t))
             }
@@ -3288,6 +3515,9 @@ pub fn root_ident<'s>(mut n: Node<'_>, src: &'s str) -> Option<&'s str> {
             | "unary_expression"
             | "slice_expression" => n = n.field("operand")?,
             "parenthesized_expression" => n = n.named_child(0)?,
+            // `m[a.b][c.d]`, read as a generic instantiation.
+            "type_instantiation_expression" | "generic_type" => n = n.field("type")?,
+            "type_identifier" => return Some(&src[n.byte_range()]),
             _ => return None,
         }
     }
