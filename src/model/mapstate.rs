@@ -2397,12 +2397,15 @@ impl<'a> Analyzer<'a> {
         let right = named_children(_node)
             .find(|c| c.kind_name() == "range_clause")
             .and_then(|c| c.field("right"));
-        let elem = right.and_then(
-            |r| match self.expr_type(r).map(|t| self.resolve(&t).clone()) {
-                Some(Ty::Slice(e) | Ty::Map(e, _)) => Some(*e),
-                _ => None,
-            },
-        );
+        let (elem, over_map) = right
+            .and_then(
+                |r| match self.expr_type(r).map(|t| self.resolve(&t).clone()) {
+                    Some(Ty::Slice(e)) => Some((Some(*e), false)),
+                    Some(Ty::Map(e, _)) => Some((Some(*e), true)),
+                    _ => None,
+                },
+            )
+            .unwrap_or((None, false));
         if let Some((left, declares)) = range_left {
             for (i, l) in named_children(left).enumerate() {
                 if declares {
@@ -2415,7 +2418,7 @@ impl<'a> Analyzer<'a> {
                             && !matches!(t, Ty::Pointer(_))
                         {
                             self.facts.vars[id as usize].copy_of =
-                                Some(CopySource::Range(Span::of(r)));
+                                Some(CopySource::Range(Span::of(r), over_map));
                         }
                     }
                 } else if let Some((p, _)) = self.path_of(l) {
