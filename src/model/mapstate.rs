@@ -220,6 +220,33 @@ impl State {
         d.vals.retain(|p, _| keep(p));
     }
 
+    /// Before assigning to `s[i].f` or `s[i]` (`i` not a literal): the
+    /// struct elements `s[j]` tracked under other keys may be that element.
+    fn element_written(&mut self, path: &Path) {
+        let literal = |k: &str| {
+            k.starts_with('"')
+                || k.starts_with('`')
+                || k.starts_with('\'')
+                || k.chars().all(|c| c.is_ascii_digit())
+        };
+        for (d, seg) in path.segs.iter().enumerate() {
+            let Seg::Key(key) = seg else { continue };
+            if literal(key) {
+                continue;
+            }
+            let prefix = Path {
+                root: path.root.clone(),
+                segs: path.segs[..d].to_vec(),
+            };
+            self.forget(|p, _| {
+                p.starts_with(&prefix)
+                    && p.segs.len() > d + 1
+                    && matches!(&p.segs[d], Seg::Key(k) if k != key)
+                    && matches!(p.segs[d + 1], Seg::Field(_))
+            });
+        }
+    }
+
     fn get(&self, path: &Path) -> MapVal {
         if let Some(v) = self.vals.get(path) {
             return v.clone();
@@ -1428,6 +1455,7 @@ impl<'a> Analyzer<'a> {
                             kind,
                         };
                         self.zero_init(st, &path, ty, origin, 0);
+                        self.zero_array(st, &path, spec);
                     }
                 }
             }
@@ -1554,6 +1582,7 @@ impl<'a> Analyzer<'a> {
                 continue;
             };
             st.entry_assigned(&path);
+            st.element_written(&path);
             if !paired {
                 st.clear(&path);
             } else if let Some(before) = &before {
@@ -2056,43 +2085,117 @@ impl<'a> Analyzer<'a> {
             }
             Ty::Struct(fields) => {
                 let type_name = self.text(lit.field("type")?).to_string();
-                let elements: Vec<Node<'_>> = named_children(body)
-                    .filter(|e| matches!(e.kind_name(), "keyed_element" | "literal_element"))
-                    .collect();
-                let keyed = elements.iter().any(|e| e.kind_name() == "keyed_element");
-                for (i, f) in fields.iter().enumerate() {
-                    let fpath = path.child(Seg::Field(f.name.clone()));
-                    let given = if keyed {
-                        elements.iter().find_map(|e| {
-                            let k = e.field("key")?;
-                            (self.text(k).trim() == f.name)
-                                .then(|| e.field("value")?.named_child(0))
-                                .flatten()
-                        })
-                    } else {
-                        elements.get(i).and_then(|e| e.named_child(0))
-                    };
-                    match given {
-                        Some(v) if v.kind_name() != "literal_value" => {
-                            self.assign_value(st, &fpath, Some(&f.ty), v, Span::of(lit));
+                self.struct_lit(st, path, &type_name, &fields, body, lit);
+            }
+            Ty::Slice(elem) => {
+                // `[]T{{...}, {...}}`: each element a struct literal (up to
+                // 16, unkeyed), tracked as `s[0]`, `s[1]`, ...
+                let elem_node = lit.field("type").and_then(|t| t.field("element"));
+                let fields = match self.resolve(&elem) {
+                    Ty::Struct(f) if self.struct_name(&elem).is_some() => f.clone(),
+                    _ => return Some(ty),
+                };
+                let (Some(elem_node), false) = (
+                    elem_node,
+                    named_children(body).any(|e| e.kind_name() == "keyed_element"),
+                ) else {
+                    return Some(ty);
+                };
+                let type_name = self.text(elem_node).to_string();
+                for (i, e) in named_children(body)
+                    .filter(|e| e.kind_name() == "literal_element")
+                    .enumerate()
+                    .take(16)
+                {
+                    let epath = path.child(Seg::Key(i.to_string()));
+                    match e.named_child(0) {
+                        Some(v) if v.kind_name() == "literal_value" => {
+                            self.struct_lit(st, &epath, &type_name, &fields, v, v);
                         }
-                        Some(_) => {}
-                        None if keyed || elements.is_empty() => {
-                            let origin = Origin {
-                                span: Span::of(lit),
-                                kind: OriginKind::LiteralOmits {
-                                    type_name: type_name.clone(),
-                                },
-                            };
-                            self.zero_init(st, &fpath, &f.ty, origin, 1);
+                        Some(v) if v.kind_name() == "composite_literal" => {
+                            self.composite(st, &epath, v);
                         }
-                        None => {}
+                        _ => {}
                     }
                 }
             }
             _ => {}
         }
         Some(ty)
+    }
+
+    /// The fields of a struct literal of `type_name` at `path`: the ones
+    /// given get their values, the ones left out their zero values.
+    fn struct_lit(
+        &mut self,
+        st: &mut State,
+        path: &Path,
+        type_name: &str,
+        fields: &[super::Field],
+        body: Node<'_>,
+        lit: Node<'_>,
+    ) {
+        let elements: Vec<Node<'_>> = named_children(body)
+            .filter(|e| matches!(e.kind_name(), "keyed_element" | "literal_element"))
+            .collect();
+        let keyed = elements.iter().any(|e| e.kind_name() == "keyed_element");
+        for (i, f) in fields.iter().enumerate() {
+            let fpath = path.child(Seg::Field(f.name.clone()));
+            let given = if keyed {
+                elements.iter().find_map(|e| {
+                    let k = e.field("key")?;
+                    (self.text(k).trim() == f.name)
+                        .then(|| e.field("value")?.named_child(0))
+                        .flatten()
+                })
+            } else {
+                elements.get(i).and_then(|e| e.named_child(0))
+            };
+            match given {
+                Some(v) if v.kind_name() != "literal_value" => {
+                    self.assign_value(st, &fpath, Some(&f.ty), v, Span::of(lit));
+                }
+                Some(_) => {}
+                None if keyed || elements.is_empty() => {
+                    let origin = Origin {
+                        span: Span::of(lit),
+                        kind: OriginKind::LiteralOmits {
+                            type_name: type_name.to_string(),
+                        },
+                    };
+                    self.zero_init(st, &fpath, &f.ty, origin, 1);
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// `var a [4]T` with `T` a struct: each element (up to 16) is a zero
+    /// `T`, tracked as `a[0]`, `a[1]`, ...
+    fn zero_array(&mut self, st: &mut State, path: &Path, spec: Node<'_>) {
+        let Some(t) = spec.field("type").filter(|t| t.kind_name() == "array_type") else {
+            return;
+        };
+        let (Some(len), Some(elem)) = (t.field("length"), t.field("element")) else {
+            return;
+        };
+        let Ok(n) = self.text(len).parse::<usize>() else {
+            return;
+        };
+        let ety = Ty::from_node(elem, self.src);
+        if n > 16 || self.struct_name(&ety).is_none() || matches!(ety, Ty::Pointer(_)) {
+            return;
+        }
+        let origin = Origin {
+            span: Span::of(spec),
+            kind: OriginKind::ZeroStruct {
+                type_name: self.text(elem).to_string(),
+            },
+        };
+        for i in 0..n {
+            let e = path.child(Seg::Key(i.to_string()));
+            self.zero_init(st, &e, &ety, origin.clone(), 0);
+        }
     }
 
     /// The zero value of `ty` at `path`: nil maps, recursively through
