@@ -32,14 +32,16 @@ pub struct VarInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CopySource {
     /// The value variable of a `range` over a slice, array or map of
-    /// structs: the container expression.
-    Range(Span),
+    /// structs: the container expression, and whether it is a map.
+    Range(Span, bool),
     /// `v := m[k]` or `v := s[i]`: the index expression.
     Index(Span),
     /// `b := a` of another variable.
     Var(VarId),
     /// `b := *p`.
     Deref(VarId),
+    /// `b := g` of a package-level variable: the `g` copied.
+    Global(Span),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,10 +428,11 @@ impl FileFacts {
             span: r.span(v.span),
             ctx: r.ctx(v.ctx),
             copy_of: v.copy_of.map(|c| match c {
-                CopySource::Range(s) => CopySource::Range(r.span(s)),
+                CopySource::Range(s, m) => CopySource::Range(r.span(s), m),
                 CopySource::Index(s) => CopySource::Index(r.span(s)),
                 CopySource::Var(x) => CopySource::Var(r.var(x)),
                 CopySource::Deref(x) => CopySource::Deref(r.var(x)),
+                CopySource::Global(s) => CopySource::Global(r.span(s)),
             }),
             ..v.clone()
         }));

@@ -220,6 +220,33 @@ impl State {
         d.vals.retain(|p, _| keep(p));
     }
 
+    /// Before assigning to `s[i].f` or `s[i]` (`i` not a literal): the
+    /// struct elements `s[j]` tracked under other keys may be that element.
+    fn element_written(&mut self, path: &Path) {
+        let literal = |k: &str| {
+            k.starts_with('"')
+                || k.starts_with('`')
+                || k.starts_with('\'')
+                || k.chars().all(|c| c.is_ascii_digit())
+        };
+        for (d, seg) in path.segs.iter().enumerate() {
+            let Seg::Key(key) = seg else { continue };
+            if literal(key) {
+                continue;
+            }
+            let prefix = Path {
+                root: path.root.clone(),
+                segs: path.segs[..d].to_vec(),
+            };
+            self.forget(|p, _| {
+                p.starts_with(&prefix)
+                    && p.segs.len() > d + 1
+                    && matches!(&p.segs[d], Seg::Key(k) if k != key)
+                    && matches!(p.segs[d + 1], Seg::Field(_))
+            });
+        }
+    }
+
     fn get(&self, path: &Path) -> MapVal {
         if let Some(v) = self.vals.get(path) {
             return v.clone();
@@ -327,6 +354,10 @@ struct Analyzer<'a> {
     work: usize,
     depth: usize,
     gave_up: bool,
+    /// Local maps declared without a value and never assigned, incremented
+    /// through `&`, or redeclared anywhere in the function (closures
+    /// included): nil wherever they are used. Found when first needed.
+    never_assigned: std::cell::OnceCell<HashMap<String, (Span, Origin)>>,
 }
 
 /// Runs the analysis over every function of `file` in `pkg`.
@@ -454,6 +485,7 @@ fn analyze_function<'a>(
         work: 0,
         depth: 0,
         gave_up: false,
+        never_assigned: std::cell::OnceCell::new(),
     };
     if !a.prescan(func) {
         return;
@@ -815,6 +847,36 @@ impl<'a> Analyzer<'a> {
                 None
             }
             "parenthesized_expression" => self.path_of(node.named_child(0)?),
+            // `m[a.b]` read as a generic type (in `m[a.b][c.d]`).
+            "generic_type" => {
+                let name = node
+                    .field("type")
+                    .filter(|n| n.kind_name() == "type_identifier")?;
+                let args = node.field("type_arguments")?;
+                if args.named_child_count() != 1 {
+                    return None;
+                }
+                let name = self.text(name);
+                if self.volatile.contains(name) {
+                    return None;
+                }
+                let (base, ty) = match self.lookup(name) {
+                    Some(id) => (local(id), self.var_ty(id)),
+                    None => (
+                        Path {
+                            root: Root::Global(name.to_string()),
+                            segs: Vec::new(),
+                        },
+                        self.pkg.vars.get(name)?.ty.clone(),
+                    ),
+                };
+                let key: String = self.text(args.named_child(0)?).split_whitespace().collect();
+                let elem = match ty.as_ref().map(|t| self.resolve(t)) {
+                    Some(Ty::Map(v, _)) => Some((**v).clone()),
+                    _ => return None,
+                };
+                Some((base.child(Seg::Key(key)), elem))
+            }
             "unary_expression" if op_text(node, self.src) == "*" => {
                 self.path_of(node.field("operand")?)
             }
@@ -1393,6 +1455,7 @@ impl<'a> Analyzer<'a> {
                             kind,
                         };
                         self.zero_init(st, &path, ty, origin, 0);
+                        self.zero_array(st, &path, spec);
                     }
                 }
             }
@@ -1503,9 +1566,23 @@ impl<'a> Analyzer<'a> {
                 }
             }
             let Some((path, ty)) = self.path_of(*l) else {
+                // `m[f(x)] = v`: any entry of `m` may now be set.
+                let l = strip_parens(*l);
+                if l.kind_name() == "index_expression"
+                    && let Some((parent, _)) = l.field("operand").and_then(|o| self.path_of(o))
+                {
+                    let depth = parent.segs.len();
+                    st.forget(|p, _| {
+                        p.starts_with(&parent)
+                            && p.segs.len() > depth
+                            && matches!(p.segs[depth], Seg::Key(_))
+                    });
+                    st.fresh.remove(&parent);
+                }
                 continue;
             };
             st.entry_assigned(&path);
+            st.element_written(&path);
             if !paired {
                 st.clear(&path);
             } else if let Some(before) = &before {
@@ -1539,6 +1616,31 @@ impl<'a> Analyzer<'a> {
     /// map is nil): nothing after it runs.
     fn write_target(&mut self, target: Node<'_>, st: &mut State) -> bool {
         let t = strip_parens(target);
+        if let Some(outer) = self.nested_index(t) {
+            // `m[a.b][c.d] = v`, parsed as a generic instantiation: a write
+            // into the inner map `m[a.b]`.
+            self.expr(outer, st, Ctx::Read);
+            let map = self.path_of(outer);
+            let is_map = match &map {
+                Some((_, Some(ty))) => matches!(self.resolve(ty), Ty::Map(..)),
+                _ => false,
+            };
+            if !is_map {
+                return false;
+            }
+            let state = match &map {
+                Some((p, _)) => self.value(st, p),
+                None => MapVal::Unknown,
+            };
+            self.record(
+                st,
+                AccessKind::IndexWrite,
+                Span::of(t),
+                outer,
+                state.clone(),
+            );
+            return matches!(state, MapVal::Nil(_));
+        }
         if t.kind_name() == "index_expression" {
             let operand = t.field("operand");
             if let Some(i) = t.field("index") {
@@ -1555,7 +1657,10 @@ impl<'a> Analyzer<'a> {
                 };
                 let state = match &map {
                     Some((p, _)) => self.value(st, p),
-                    None => MapVal::Unknown,
+                    None => self
+                        .unkeyed_entry(st, o)
+                        .or_else(|| self.never_assigned_nil(o))
+                        .unwrap_or(MapVal::Unknown),
                 };
                 if is_map_write {
                     self.record(st, AccessKind::IndexWrite, Span::of(t), o, state.clone());
@@ -1576,13 +1681,164 @@ impl<'a> Analyzer<'a> {
         false
     }
 
+    /// `m[a.b][c.d]`: tree-sitter reads it as a generic type instantiation
+    /// (`m[a.b]` a generic type, `c.d` a qualified type). When `m` is a
+    /// variable, not a type, it is an index of an index: returns the inner
+    /// map's expression (the `generic_type` node, `m[a.b]`).
+    fn nested_index<'n>(&self, t: Node<'n>) -> Option<Node<'n>> {
+        if t.kind_name() != "type_instantiation_expression" || t.named_child_count() != 2 {
+            return None;
+        }
+        let outer = t
+            .field("type")
+            .filter(|g| g.kind_name() == "generic_type")?;
+        let name = outer
+            .field("type")
+            .filter(|n| n.kind_name() == "type_identifier")?;
+        let args = outer.field("type_arguments")?;
+        if args.named_child_count() != 1 {
+            return None;
+        }
+        let name = self.text(name);
+        if self.lookup(name).is_none() && !self.pkg.vars.contains_key(name) {
+            return None;
+        }
+        Some(outer)
+    }
+
+    /// `m[f(x)][k] = v` with `m` a fresh map of maps: a key the analysis
+    /// cannot follow still names an entry never set when no entry of `m`
+    /// is known to be anything but nil.
+    fn unkeyed_entry(&self, st: &State, index: Node<'_>) -> Option<MapVal> {
+        let index = strip_parens(index);
+        if index.kind_name() != "index_expression" {
+            return None;
+        }
+        let (parent, _) = self.path_of(index.field("operand")?)?;
+        let origin = st.fresh.get(&parent)?;
+        let depth = parent.segs.len();
+        let all_nil = st.vals.iter().all(|(p, v)| {
+            !(p.starts_with(&parent) && p.segs.len() > depth) || matches!(v, MapVal::Nil(_))
+        });
+        all_nil.then_some(MapVal::Nil(Origin {
+            span: origin.span,
+            kind: OriginKind::MissingEntry,
+        }))
+    }
+
+    /// A local map the analysis does not follow (a closure touches it)
+    /// that is nil everywhere: declared without a value, and never
+    /// assigned, redeclared or given away by address in the function.
+    fn never_assigned_nil(&self, map: Node<'_>) -> Option<MapVal> {
+        let map = strip_parens(map);
+        if map.kind_name() != "identifier" {
+            return None;
+        }
+        let name = self.text(map);
+        if !self.volatile.contains(name) {
+            return None;
+        }
+        let (decl, origin) = self
+            .never_assigned
+            .get_or_init(|| self.find_never_assigned())
+            .get(name)?;
+        let id = self.lookup(name)?;
+        (self.facts.vars[id as usize].span == *decl).then(|| MapVal::Nil(origin.clone()))
+    }
+
+    fn find_never_assigned(&self) -> HashMap<String, (Span, Origin)> {
+        let src = self.src;
+        let mut decls: HashMap<&str, Vec<Option<(Span, Origin)>>> = HashMap::new();
+        let mut changed: HashSet<&str> = HashSet::new();
+        let lefts = |n: Node<'_>| -> Vec<&str> {
+            n.field("left")
+                .map(|l| {
+                    named_children(l)
+                        .filter_map(|c| {
+                            let c = strip_parens(c);
+                            (c.kind_name() == "identifier").then(|| &src[c.byte_range()])
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for_each_named(self.func, |n| match n.kind_name() {
+            "var_spec" => {
+                let ty = n.field("type");
+                let valued = n.field("value").is_some();
+                let mut c = n.walk();
+                let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
+                for nm in &names {
+                    let entry = match ty {
+                        Some(t)
+                            if !valued
+                                && self.pkg.is_map(&Ty::from_node(t, src))
+                                && !self.local_shadowed(&Ty::from_node(t, src)) =>
+                        {
+                            let fix = (names.len() == 1)
+                                .then(|| (t.end_byte(), src[t.byte_range()].to_string()));
+                            Some((
+                                Span::of(*nm),
+                                Origin {
+                                    span: Span::of(n),
+                                    kind: OriginKind::VarDecl { fix },
+                                },
+                            ))
+                        }
+                        _ => None,
+                    };
+                    decls.entry(&src[nm.byte_range()]).or_default().push(entry);
+                }
+            }
+            "parameter_declaration" | "variadic_parameter_declaration" | "const_spec" => {
+                let mut c = n.walk();
+                for nm in n.children_by_field_name("name", &mut c) {
+                    decls.entry(&src[nm.byte_range()]).or_default().push(None);
+                }
+            }
+            "short_var_declaration" => {
+                for l in lefts(n) {
+                    decls.entry(l).or_default().push(None);
+                }
+            }
+            "range_clause" | "assignment_statement" | "receive_statement" => {
+                changed.extend(lefts(n));
+            }
+            "inc_statement" | "dec_statement" => {
+                if let Some(c) = n.named_child(0).map(strip_parens)
+                    && c.kind_name() == "identifier"
+                {
+                    changed.insert(&src[c.byte_range()]);
+                }
+            }
+            "unary_expression" if op_text(n, src) == "&" => {
+                if let Some(r) = n.field("operand").and_then(|o| root_ident(o, src)) {
+                    changed.insert(r);
+                }
+            }
+            _ => {}
+        });
+        decls
+            .into_iter()
+            .filter(|(name, _)| !changed.contains(name))
+            .filter_map(|(name, d)| match d.as_slice() {
+                [Some(one)] => Some((name.to_string(), one.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// A struct value copied by evaluating `rhs`: where from, and its type.
     fn copy_source(&self, rhs: Node<'_>) -> Option<(CopySource, Ty)> {
         let rhs = strip_parens(rhs);
         let value_struct = |t: &Ty| !matches!(t, Ty::Pointer(_)) && self.struct_name(t).is_some();
         match rhs.kind_name() {
             "identifier" => {
-                let id = self.lookup(self.text(rhs))?;
+                let name = self.text(rhs);
+                let Some(id) = self.lookup(name) else {
+                    let t = self.pkg.vars.get(name)?.ty.clone()?;
+                    return value_struct(&t).then(|| (CopySource::Global(Span::of(rhs)), t));
+                };
                 let t = self.var_ty(id)?;
                 value_struct(&t).then_some((CopySource::Var(id), t))
             }
@@ -1829,43 +2085,117 @@ impl<'a> Analyzer<'a> {
             }
             Ty::Struct(fields) => {
                 let type_name = self.text(lit.field("type")?).to_string();
-                let elements: Vec<Node<'_>> = named_children(body)
-                    .filter(|e| matches!(e.kind_name(), "keyed_element" | "literal_element"))
-                    .collect();
-                let keyed = elements.iter().any(|e| e.kind_name() == "keyed_element");
-                for (i, f) in fields.iter().enumerate() {
-                    let fpath = path.child(Seg::Field(f.name.clone()));
-                    let given = if keyed {
-                        elements.iter().find_map(|e| {
-                            let k = e.field("key")?;
-                            (self.text(k).trim() == f.name)
-                                .then(|| e.field("value")?.named_child(0))
-                                .flatten()
-                        })
-                    } else {
-                        elements.get(i).and_then(|e| e.named_child(0))
-                    };
-                    match given {
-                        Some(v) if v.kind_name() != "literal_value" => {
-                            self.assign_value(st, &fpath, Some(&f.ty), v, Span::of(lit));
+                self.struct_lit(st, path, &type_name, &fields, body, lit);
+            }
+            Ty::Slice(elem) => {
+                // `[]T{{...}, {...}}`: each element a struct literal (up to
+                // 16, unkeyed), tracked as `s[0]`, `s[1]`, ...
+                let elem_node = lit.field("type").and_then(|t| t.field("element"));
+                let fields = match self.resolve(&elem) {
+                    Ty::Struct(f) if self.struct_name(&elem).is_some() => f.clone(),
+                    _ => return Some(ty),
+                };
+                let (Some(elem_node), false) = (
+                    elem_node,
+                    named_children(body).any(|e| e.kind_name() == "keyed_element"),
+                ) else {
+                    return Some(ty);
+                };
+                let type_name = self.text(elem_node).to_string();
+                for (i, e) in named_children(body)
+                    .filter(|e| e.kind_name() == "literal_element")
+                    .enumerate()
+                    .take(16)
+                {
+                    let epath = path.child(Seg::Key(i.to_string()));
+                    match e.named_child(0) {
+                        Some(v) if v.kind_name() == "literal_value" => {
+                            self.struct_lit(st, &epath, &type_name, &fields, v, v);
                         }
-                        Some(_) => {}
-                        None if keyed || elements.is_empty() => {
-                            let origin = Origin {
-                                span: Span::of(lit),
-                                kind: OriginKind::LiteralOmits {
-                                    type_name: type_name.clone(),
-                                },
-                            };
-                            self.zero_init(st, &fpath, &f.ty, origin, 1);
+                        Some(v) if v.kind_name() == "composite_literal" => {
+                            self.composite(st, &epath, v);
                         }
-                        None => {}
+                        _ => {}
                     }
                 }
             }
             _ => {}
         }
         Some(ty)
+    }
+
+    /// The fields of a struct literal of `type_name` at `path`: the ones
+    /// given get their values, the ones left out their zero values.
+    fn struct_lit(
+        &mut self,
+        st: &mut State,
+        path: &Path,
+        type_name: &str,
+        fields: &[super::Field],
+        body: Node<'_>,
+        lit: Node<'_>,
+    ) {
+        let elements: Vec<Node<'_>> = named_children(body)
+            .filter(|e| matches!(e.kind_name(), "keyed_element" | "literal_element"))
+            .collect();
+        let keyed = elements.iter().any(|e| e.kind_name() == "keyed_element");
+        for (i, f) in fields.iter().enumerate() {
+            let fpath = path.child(Seg::Field(f.name.clone()));
+            let given = if keyed {
+                elements.iter().find_map(|e| {
+                    let k = e.field("key")?;
+                    (self.text(k).trim() == f.name)
+                        .then(|| e.field("value")?.named_child(0))
+                        .flatten()
+                })
+            } else {
+                elements.get(i).and_then(|e| e.named_child(0))
+            };
+            match given {
+                Some(v) if v.kind_name() != "literal_value" => {
+                    self.assign_value(st, &fpath, Some(&f.ty), v, Span::of(lit));
+                }
+                Some(_) => {}
+                None if keyed || elements.is_empty() => {
+                    let origin = Origin {
+                        span: Span::of(lit),
+                        kind: OriginKind::LiteralOmits {
+                            type_name: type_name.to_string(),
+                        },
+                    };
+                    self.zero_init(st, &fpath, &f.ty, origin, 1);
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// `var a [4]T` with `T` a struct: each element (up to 16) is a zero
+    /// `T`, tracked as `a[0]`, `a[1]`, ...
+    fn zero_array(&mut self, st: &mut State, path: &Path, spec: Node<'_>) {
+        let Some(t) = spec.field("type").filter(|t| t.kind_name() == "array_type") else {
+            return;
+        };
+        let (Some(len), Some(elem)) = (t.field("length"), t.field("element")) else {
+            return;
+        };
+        let Ok(n) = self.text(len).parse::<usize>() else {
+            return;
+        };
+        let ety = Ty::from_node(elem, self.src);
+        if n > 16 || self.struct_name(&ety).is_none() || matches!(ety, Ty::Pointer(_)) {
+            return;
+        }
+        let origin = Origin {
+            span: Span::of(spec),
+            kind: OriginKind::ZeroStruct {
+                type_name: self.text(elem).to_string(),
+            },
+        };
+        for i in 0..n {
+            let e = path.child(Seg::Key(i.to_string()));
+            self.zero_init(st, &e, &ety, origin.clone(), 0);
+        }
     }
 
     /// The zero value of `ty` at `path`: nil maps, recursively through
@@ -2170,12 +2500,15 @@ impl<'a> Analyzer<'a> {
         let right = named_children(_node)
             .find(|c| c.kind_name() == "range_clause")
             .and_then(|c| c.field("right"));
-        let elem = right.and_then(
-            |r| match self.expr_type(r).map(|t| self.resolve(&t).clone()) {
-                Some(Ty::Slice(e) | Ty::Map(e, _)) => Some(*e),
-                _ => None,
-            },
-        );
+        let (elem, over_map) = right
+            .and_then(
+                |r| match self.expr_type(r).map(|t| self.resolve(&t).clone()) {
+                    Some(Ty::Slice(e)) => Some((Some(*e), false)),
+                    Some(Ty::Map(e, _)) => Some((Some(*e), true)),
+                    _ => None,
+                },
+            )
+            .unwrap_or((None, false));
         if let Some((left, declares)) = range_left {
             for (i, l) in named_children(left).enumerate() {
                 if declares {
@@ -2188,7 +2521,7 @@ impl<'a> Analyzer<'a> {
                             && !matches!(t, Ty::Pointer(_))
                         {
                             self.facts.vars[id as usize].copy_of =
-                                Some(CopySource::Range(Span::of(r)));
+                                Some(CopySource::Range(Span::of(r), over_map));
                         }
                     }
                 } else if let Some((p, _)) = self.path_of(l) {
@@ -3367,6 +3700,9 @@ pub fn root_ident<'s>(mut n: Node<'_>, src: &'s str) -> Option<&'s str> {
             | "unary_expression"
             | "slice_expression" => n = n.field("operand")?,
             "parenthesized_expression" => n = n.named_child(0)?,
+            // `m[a.b][c.d]`, read as a generic instantiation.
+            "type_instantiation_expression" | "generic_type" => n = n.field("type")?,
+            "type_identifier" => return Some(&src[n.byte_range()]),
             _ => return None,
         }
     }

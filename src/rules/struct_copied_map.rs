@@ -6,20 +6,22 @@ use super::{Lookups, RuleContext};
 use crate::diagnostic::{Diagnostic, Edit, Span};
 use crate::fields::FieldExt;
 use crate::model::facts::{AccessKind, CopySource, MapAccess, Target, VarId};
+use crate::model::mapstate::norm;
 use crate::model::{Ancestors, Ty, named_children};
 use std::collections::HashMap;
 
 const ID: &str = "struct-copied-map";
 
-/// Cloning advice for the module's Go version (`maps.Clone` from Go 1.21).
-fn help_clone(cx: &RuleContext<'_>) -> &'static str {
+/// Cloning advice for the module's Go version (`maps.Clone` from Go 1.21),
+/// naming the map written (`cfg.Labels`).
+fn help_clone(cx: &RuleContext<'_>, name: &str) -> String {
     match cx.pkg.go_version {
-        Some(v) if v < (1, 21) => {
-            "copy the map into a new one in a loop before writing (maps.Clone needs Go 1.21), or use a pointer so there is one struct"
-        }
-        _ => {
-            "clone the map before writing (c.M = maps.Clone(c.M)), or use a pointer so there is one struct"
-        }
+        Some(v) if v < (1, 21) => format!(
+            "copy {name} into a new map in a loop before writing (maps.Clone needs Go 1.21), or use a pointer so there is one struct"
+        ),
+        _ => format!(
+            "clone the map before writing ({name} = maps.Clone({name})), or use a pointer so there is one struct"
+        ),
     }
 }
 
@@ -69,20 +71,38 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         let name = cx.text(a.map_span);
         let d = match a.kind {
             AccessKind::Reassign => {
-                if value_receiver && !returned(cx, *r) {
-                    Some(lost_on_receiver(cx, a, *r, name, type_name))
-                } else if let Some(CopySource::Range(_) | CopySource::Index(_)) = var.copy_of {
+                let own = base == &var.name;
+                if (value_receiver || (by_value_param && own))
+                    && !returned(cx, *r)
+                    && !used_after(cx, &lk, &mut later, a, *r, field)
+                {
+                    Some(if value_receiver {
+                        lost_on_receiver(cx, a, *r, name, type_name)
+                    } else {
+                        lost_on_param(cx, a, *r, name)
+                    })
+                } else if let Some(src @ (CopySource::Range(..) | CopySource::Index(_))) =
+                    var.copy_of
+                {
                     // Stored back (`m[k] = v`), or the new map read for local
                     // use: not lost.
                     let (stored, read) = later.get(cx, &lk, var.ctx, &var.name, field, a.span.end);
                     (!stored && !read).then(|| {
-                        let kind = if matches!(var.copy_of, Some(CopySource::Range(_))) { "range copy" } else { "copy" };
-                        Diagnostic::new(ID, a.span, format!("reassignment of map field {name} on {kind} {} is lost", var.name))
-                            .label(var.span, format!("{} is a copy of the element", var.name))
-                            .help(format!(
-                                "store the copy back (m[k] = {0}, items[i] = {0}), range by index (items[i].{field} = ...), or hold pointers to the elements",
+                        let kind = if matches!(src, CopySource::Range(..)) {
+                            "range copy"
+                        } else {
+                            "copy"
+                        };
+                        Diagnostic::new(
+                            ID,
+                            a.span,
+                            format!(
+                                "reassignment of map field {name} on {kind} {} is lost",
                                 var.name
-                            ))
+                            ),
+                        )
+                        .label(var.span, format!("{} is a copy of the element", var.name))
+                        .help(store_back_help(cx, src, &var.name, var.span, field))
                     })
                 } else {
                     None
@@ -107,12 +127,19 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                     Some(
                         Diagnostic::new(ID, a.span, format!("write to map field {name} of a copied {copied} also changes the original's map"))
                             .label(var.span, format!("{} is a copy of the caller's {copied}, sharing its map", var.name))
-                            .help(help_clone(cx)),
+                            .help(help_clone(cx, name)),
                     )
-                } else if let Some(CopySource::Var(o) | CopySource::Deref(o)) = var.copy_of {
-                    diverging_copy(cx, &lk, a, *r, o, name)
                 } else {
-                    None
+                    match var.copy_of {
+                        Some(CopySource::Var(o) | CopySource::Deref(o)) => {
+                            diverging_copy(cx, &lk, a, *r, o, name)
+                        }
+                        Some(CopySource::Global(g)) => global_copy(cx, a, *r, g, name),
+                        Some(CopySource::Index(at)) => {
+                            diverging_element(cx, &lk, a, *r, at, field, name)
+                        }
+                        _ => None,
+                    }
                 }
             }
             AccessKind::Read => None,
@@ -142,7 +169,7 @@ fn lost_on_receiver(
     .label(var.span, "value receiver: the method works on a copy")
     .help("use a pointer receiver, or return the modified copy");
     let func = cx.facts.func_of(a.ctx);
-    let others_pointer = cx
+    let mut others = cx
         .pkg
         .funcs
         .iter()
@@ -152,7 +179,9 @@ fn lost_on_receiver(
                 .is_some_and(|r| r.type_name == type_name)
         })
         .filter(|m| m.span != func.span)
-        .all(|m| m.receiver.as_ref().is_some_and(|r| r.pointer));
+        .peekable();
+    let others_pointer =
+        others.peek().is_some() && others.all(|m| m.receiver.as_ref().is_some_and(|r| r.pointer));
     if others_pointer && let Some(at) = receiver_type_start(cx, var.span) {
         d = d.fix(
             format!("use a pointer receiver (*{type_name}), like the type's other methods"),
@@ -163,6 +192,240 @@ fn lost_on_receiver(
         );
     }
     d
+}
+
+/// A struct parameter taken by value whose map field is reassigned and the
+/// copy never used again.
+fn lost_on_param(cx: &RuleContext<'_>, a: &MapAccess, r: VarId, name: &str) -> Diagnostic {
+    let var = cx.facts.var(r);
+    let ty = match &var.ty {
+        Some(Ty::Named(n)) => n.as_str(),
+        _ => "",
+    };
+    Diagnostic::new(
+        ID,
+        a.span,
+        format!(
+            "reassignment of map field {name} on parameter {} is lost when the function returns",
+            var.name
+        ),
+    )
+    .label(
+        var.span,
+        format!(
+            "{} is passed by value: the function works on a copy",
+            var.name
+        ),
+    )
+    .help(format!(
+        "take a pointer (*{ty}) so the caller sees the change, or return the modified copy"
+    ))
+}
+
+/// Is the receiver or parameter `r` used after the reassignment `a` of its
+/// map `field`: passed on, stored, a method called on it, the field read
+/// back? A copy a closure captures, or one reassigned in a loop, counts as
+/// used.
+fn used_after<'a>(
+    cx: &RuleContext<'a>,
+    lk: &Lookups<'a>,
+    later: &mut LaterUses,
+    a: &MapAccess,
+    r: VarId,
+    field: &str,
+) -> bool {
+    let f = cx.facts;
+    if f.captures.iter().any(|&(_, id, _)| id == r) {
+        return true;
+    }
+    let var = f.var(r);
+    let from = if a.in_loop { 0 } else { a.span.end };
+    let (stored, read) = later.get(cx, lk, var.ctx, &var.name, field, from);
+    stored || read
+}
+
+/// How to keep a reassignment made on a copy of an element, in the code's
+/// own names.
+fn store_back_help(
+    cx: &RuleContext<'_>,
+    src: CopySource,
+    v: &str,
+    v_span: Span,
+    field: &str,
+) -> String {
+    match src {
+        CopySource::Index(at) => {
+            let elem = cx.text(at);
+            format!("store the copy back ({elem} = {v}), or hold pointers to the elements")
+        }
+        CopySource::Range(at, over_map) => {
+            let c = cx.text(at);
+            let key = range_key(cx, v_span);
+            let k = key.unwrap_or(if over_map { "k" } else { "i" });
+            let store = match key {
+                Some(_) => format!("store the copy back ({c}[{k}] = {v})"),
+                None => format!(
+                    "range with a key (for {k}, {v} := range {c}) and store the copy back ({c}[{k}] = {v})"
+                ),
+            };
+            if over_map {
+                format!("{store}, or hold pointers to the elements")
+            } else {
+                format!(
+                    "{store}, range by index ({c}[{k}].{field} = ...), or hold pointers to the elements"
+                )
+            }
+        }
+        _ => "store the copy back, or hold pointers to the elements".into(),
+    }
+}
+
+/// The key variable of the `range` clause declaring `v` (not `_`).
+fn range_key<'a>(cx: &RuleContext<'a>, v: Span) -> Option<&'a str> {
+    let root = cx.pkg.files[cx.file].tree.root_node();
+    let ident = root.descendant_for_byte_range(v.start, v.end)?;
+    let list = ident
+        .parent()
+        .filter(|p| p.kind_name() == "expression_list")?;
+    let key = list.named_child(0).filter(|k| *k != ident)?;
+    let text = &cx.pkg.files[cx.file].text()[key.byte_range()];
+    (text != "_").then_some(text)
+}
+
+/// `cfg := defaultConfig` then a write into `cfg`'s map: the package-level
+/// value's map changes, for every later copy too.
+fn global_copy(
+    cx: &RuleContext<'_>,
+    a: &MapAccess,
+    r: VarId,
+    g: Span,
+    name: &str,
+) -> Option<Diagnostic> {
+    let func = cx.facts.func_of(a.ctx);
+    if func.name.as_deref() == Some("init") {
+        return None;
+    }
+    let b = cx.facts.var(r);
+    let g = cx.text(g);
+    Some(
+        Diagnostic::new(
+            ID,
+            a.span,
+            format!(
+                "write to map field {name} of copy {} also changes package-level {g}",
+                b.name
+            ),
+        )
+        .label(
+            b.span,
+            format!("{} is a copy of {g} and shares its map", b.name),
+        )
+        .help(help_clone(cx, name)),
+    )
+}
+
+/// `c := items[0]`, made into a different value (another field of `c`
+/// assigned), then a write into `c`'s map while the container lives on and
+/// the copy is not stored back in its place.
+fn diverging_element<'a>(
+    cx: &RuleContext<'a>,
+    lk: &Lookups<'a>,
+    a: &MapAccess,
+    r: VarId,
+    at: Span,
+    field: &str,
+    name: &str,
+) -> Option<Diagnostic> {
+    let f = cx.facts;
+    let b = f.var(r);
+    let src = cx.pkg.files[cx.file].text();
+    let body = cx.ctx_body(b.ctx)?;
+    let refs = lk.refs(cx.file, body, &b.name);
+    let elem = norm(cx.text(at));
+    let mut diverges = false;
+    let mut stored_back = false;
+    for &n in refs.iter() {
+        let up = Ancestors::new(body, n);
+        // `c.ID = ...`: another field of the copy is given its own value.
+        if let Some(other) = assigned_field(cx, &up)
+            && other != field
+        {
+            diverges = true;
+        }
+        // `items[0] = c`: the copy goes back where it came from.
+        if n.start_byte() >= a.span.end
+            && let Some(list) = up.get(1).filter(|p| p.kind_name() == "expression_list")
+            && let Some(assign) = up
+                .get(2)
+                .filter(|p| p.kind_name() == "assignment_statement")
+            && assign.field("right") == Some(list)
+            && assign
+                .field("left")
+                .is_some_and(|l| norm(&src[l.byte_range()]) == elem)
+        {
+            stored_back = true;
+        }
+    }
+    if !diverges || stored_back {
+        return None;
+    }
+    // The container: still used after the write, or the caller's.
+    let root = cx.pkg.files[cx.file].tree.root_node();
+    let mut node = root.descendant_for_byte_range(at.start, at.end)?;
+    while node.start_byte() != at.start || node.end_byte() != at.end {
+        node = node.parent()?;
+    }
+    let container = node.field("operand")?;
+    let c = crate::model::mapstate::root_ident(container, src)?;
+    let local = f
+        .vars
+        .iter()
+        .rev()
+        .find(|v| v.name == c && v.span.start < at.start && v.ctx == b.ctx);
+    let alive = match local {
+        Some(v) => {
+            v.param
+                || cx
+                    .refs(lk, v.ctx, c)
+                    .is_some_and(|refs| refs.last().is_some_and(|n| n.start_byte() >= a.span.end))
+        }
+        None => false,
+    };
+    if !alive {
+        return None;
+    }
+    let b_name = &b.name;
+    Some(
+        Diagnostic::new(
+            ID,
+            a.span,
+            format!(
+                "write to map field {name} of copy {b_name} also changes {}",
+                cx.text(at)
+            ),
+        )
+        .label(
+            b.span,
+            format!("{b_name} is a copy of {} and shares its map", cx.text(at)),
+        )
+        .help(help_clone(cx, name)),
+    )
+}
+
+/// `v.field = ...` at this reference of `v`: the field assigned.
+fn assigned_field<'a>(cx: &RuleContext<'a>, n: &Ancestors<'a>) -> Option<&'a str> {
+    let sel = n
+        .get(1)
+        .filter(|p| p.kind_name() == "selector_expression")?;
+    let list = n.get(2).filter(|p| p.kind_name() == "expression_list")?;
+    let assign = n
+        .get(3)
+        .filter(|p| p.kind_name() == "assignment_statement")?;
+    if assign.field("left") != Some(list) || sel.field("operand") != n.get(0) {
+        return None;
+    }
+    let f = sel.field("field")?;
+    Some(&cx.pkg.files[cx.file].text()[f.byte_range()])
 }
 
 /// Shape 4: `b := a` then a write through `b`'s map while `a` lives on.
@@ -198,7 +461,7 @@ fn diverging_copy<'a>(
             b.span,
             format!("{} is a copy of {} and shares its map", b.name, o.name),
         )
-        .help(help_clone(cx)),
+        .help(help_clone(cx, name)),
     )
 }
 
@@ -258,6 +521,20 @@ fn reads_field(cx: &RuleContext<'_>, n: &Ancestors<'_>, field: &str) -> bool {
     !written
 }
 
+/// `v.m(...)`: a method (or function field) called on `v`, which may read
+/// all of it.
+fn is_method_call(n: &Ancestors<'_>) -> bool {
+    n.get(2)
+        .is_some_and(|c| c.kind_name() == "call_expression" && c.field("function") == n.get(1))
+}
+
+/// `return v.field`: the selector is a returned value.
+fn returns_field(n: &Ancestors<'_>) -> bool {
+    n.get(2).is_some_and(|l| l.kind_name() == "expression_list")
+        && n.get(3)
+            .is_some_and(|r| r.kind_name() == "return_statement")
+}
+
 fn is_selector_operand(n: &Ancestors<'_>) -> bool {
     n.get(1)
         .is_some_and(|p| p.kind_name() == "selector_expression" && p.field("operand") == n.get(0))
@@ -298,10 +575,12 @@ impl LaterUses {
                     break;
                 }
                 let up = Ancestors::new(body, r);
-                if stored.is_none() && !is_selector_operand(&up) {
+                if stored.is_none() && (!is_selector_operand(&up) || is_method_call(&up)) {
                     stored = Some(r.start_byte());
                 }
-                if read.is_none() && reads_field(cx, &up, field) {
+                // `return v.field` hands out a map the struct does not
+                // keep (a lazy-init getter on a copy): not a use.
+                if read.is_none() && reads_field(cx, &up, field) && !returns_field(&up) {
                     read = Some(r.start_byte());
                 }
             }
