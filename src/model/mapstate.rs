@@ -2603,9 +2603,7 @@ impl<'a> Analyzer<'a> {
                                 .is_some_and(|a| self.text(a) == name);
                         let is_string =
                             matches!(self.var_ty(id), Some(Ty::Named(ref t)) if t == "string");
-                        let self_concat = r.kind_name() == "binary_expression"
-                            && r.field("left").is_some_and(|a| self.text(a) == name)
-                            && r.field("operator").is_some_and(|o| self.text(o) == "+");
+                        let self_concat = self.builds_on(r, name);
                         if op == "=" && is_append {
                             range.appends.push((id, Span::of(n)));
                         } else if is_string && (op == "+=" || (op == "=" && self_concat)) {
@@ -2619,6 +2617,37 @@ impl<'a> Analyzer<'a> {
         }
         range.sinks.sort();
         range
+    }
+
+    /// `r`, assigned to string `name`, extends it: `name` is the leftmost
+    /// operand of a `+` chain (`s + k + "=" + v`), or an argument of
+    /// `fmt.Sprintf` (`fmt.Sprintf("%s%s,", s, k)`).
+    fn builds_on(&self, r: Node<'_>, name: &str) -> bool {
+        match r.kind_name() {
+            "binary_expression" => {
+                let mut cur = r;
+                while cur.kind_name() == "binary_expression"
+                    && cur.field("operator").is_some_and(|o| self.text(o) == "+")
+                {
+                    let Some(l) = cur.field("left") else {
+                        return false;
+                    };
+                    cur = strip_parens(l);
+                }
+                cur != r && cur.kind_name() == "identifier" && self.text(cur) == name
+            }
+            "call_expression" => {
+                r.field("function")
+                    .is_some_and(|f| self.text(f) == "fmt.Sprintf")
+                    && r.field("arguments").is_some_and(|a| {
+                        named_children(a).skip(1).any(|x| {
+                            let x = strip_parens(x);
+                            x.kind_name() == "identifier" && self.text(x) == name
+                        })
+                    })
+            }
+            _ => false,
+        }
     }
 
     /// Output at `sink` in a range body that runs at most once per loop (its
