@@ -2742,9 +2742,11 @@ impl<'a> Analyzer<'a> {
     }
 
     /// A call that writes output: `fmt.Print*`, `fmt.Fprint*`, `log.*`,
-    /// `io.WriteString`, and `Write`/`WriteString`/`WriteByte`/`WriteRune`/
-    /// `Encode`/`Print*`/`Log*` methods on values whose type is not one this
-    /// package declares (writers, encoders, hashes, loggers, `testing.T`).
+    /// `slog.*`, `io.WriteString`, and `Write`/`WriteString`/`WriteByte`/
+    /// `WriteRune`/`Encode`/`Print*`/`Log*` methods on values whose type is
+    /// not one this package declares (writers, encoders, hashes, loggers,
+    /// `testing.T`), and `Info`/`Warn`/`Error`/`Debug` (`...f`,
+    /// `...Context`) on such values with a string literal message.
     fn output_call<'n>(&self, call: Node<'n>) -> Option<(String, Option<Node<'n>>)> {
         let f = call.field("function")?;
         if f.kind_name() != "selector_expression" {
@@ -2774,6 +2776,19 @@ impl<'a> Analyzer<'a> {
                     "Print" | "Printf" | "Println" | "Fprint" | "Fprintf" | "Fprintln"
                 ),
                 "log" => m.starts_with("Print"),
+                "slog" => matches!(
+                    m,
+                    "Info"
+                        | "Warn"
+                        | "Error"
+                        | "Debug"
+                        | "Log"
+                        | "LogAttrs"
+                        | "InfoContext"
+                        | "WarnContext"
+                        | "ErrorContext"
+                        | "DebugContext"
+                ),
                 "io" => m == "WriteString",
                 _ => false,
             };
@@ -2796,7 +2811,46 @@ impl<'a> Analyzer<'a> {
                 | "Log"
                 | "Logf"
         );
-        if !writer_method {
+        // Leveled logging (`logger.Info("msg", ...)`, slog, zap, logrus):
+        // a statement whose message is a string literal, so that
+        // `c.Error(err)` or `v := x.Error("...")` are not taken for it.
+        let log_method = matches!(
+            m,
+            "Info"
+                | "Warn"
+                | "Error"
+                | "Debug"
+                | "Infof"
+                | "Warnf"
+                | "Errorf"
+                | "Debugf"
+                | "InfoContext"
+                | "WarnContext"
+                | "ErrorContext"
+                | "DebugContext"
+        ) && call
+            .field("arguments")
+            .and_then(|a| named_children(a).nth(usize::from(m.ends_with("Context"))))
+            .is_some_and(|a| {
+                matches!(
+                    a.kind_name(),
+                    "interpreted_string_literal" | "raw_string_literal"
+                )
+            })
+            && call
+                .parent()
+                .is_some_and(|p| p.kind_name() == "expression_statement");
+        if !writer_method && !log_method {
+            return None;
+        }
+        // `t.Errorf`: test failures, not output (only `t.Log*` is).
+        let testing = |t: &Ty| matches!(t, Ty::Ext(n) if n.starts_with("testing."));
+        if log_method
+            && self.expr_type(o).is_some_and(|t| match &t {
+                Ty::Pointer(p) => testing(p),
+                t => testing(t),
+            })
+        {
             return None;
         }
         // A type of this package may give these names any meaning.

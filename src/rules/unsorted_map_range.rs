@@ -449,6 +449,7 @@ fn is_sort(f: &str) -> bool {
 fn is_emit(f: &str) -> bool {
     f.starts_with("fmt.")
         || f.starts_with("log.")
+        || f.starts_with("slog.")
         || matches!(
             f,
             "strings.Join"
