@@ -222,7 +222,11 @@ fn collected_unsorted<'a>(
 ) -> Option<Diagnostic> {
     for &(v, append) in &r.appends {
         let s = &cx.facts.var(v).name;
-        let (at, what) = match first_use(lk, cx.file, r.ctx_span(cx), s, r.span.end) {
+        // A named result of the range's own function is also returned by
+        // a bare `return`.
+        let var = cx.facts.var(v);
+        let bare = var.named_result && var.ctx == r.ctx;
+        let (at, what) = match first_use(lk, cx.file, r.ctx_span(cx), s, r.span.end, bare) {
             Use::Emitted(at, what) => (at, what.to_string()),
             // Returned: reported when a caller in the package emits the
             // result unsorted, or when no caller here shows how it is used
@@ -348,27 +352,64 @@ fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
 }
 
 /// The first deciding use of variable `name` in the function body `body`
-/// after byte `from`.
+/// after byte `from`. With `bare_return` (`name` is the function's named
+/// result), a bare `return` returns it.
 fn first_use<'a>(
     lk: &Lookups<'a>,
     file: usize,
     body: Option<Node<'a>>,
     name: &str,
     from: usize,
+    bare_return: bool,
 ) -> Use {
     let Some(body) = body else {
         return Use::Unknown;
     };
     let src = lk.pkg.files[file].text();
     let refs = lk.refs(file, body, name);
+    let bare = if bare_return {
+        first_bare_return(body, from)
+    } else {
+        None
+    };
     for &r in at_or_after(&refs, from) {
+        if let Some(b) = bare
+            && b.start_byte() < r.start_byte()
+        {
+            return Use::Returned(Span::of(b));
+        }
         match classify(src, body, r) {
             Use::Neutral => continue,
             Use::Assigned(_) => return Use::Unknown,
             other => return other,
         }
     }
-    Use::Unknown
+    match bare {
+        Some(b) => Use::Returned(Span::of(b)),
+        None => Use::Unknown,
+    }
+}
+
+/// The first `return` without results in `body` (not in a function
+/// literal) at or after byte `from`.
+fn first_bare_return(body: Node<'_>, from: usize) -> Option<Node<'_>> {
+    let mut first: Option<Node<'_>> = None;
+    crate::model::walk_pruned(body, |n| {
+        if n.end_byte() < from || n.kind_name() == "func_literal" {
+            return false;
+        }
+        if n.kind_name() == "return_statement" {
+            if n.start_byte() >= from
+                && n.named_child_count() == 0
+                && first.is_none_or(|f| n.start_byte() < f.start_byte())
+            {
+                first = Some(n);
+            }
+            return false;
+        }
+        true
+    });
+    first
 }
 
 impl MapRange {
@@ -397,9 +438,14 @@ fn callers<'a>(cx: &RuleContext<'a>, lk: &Lookups<'a>, r: &MapRange) -> Callers 
         let file = &cx.pkg.files[fi];
         let root = file.tree.root_node();
         let decided = match classify(file.text(), root, call) {
-            Use::Assigned(var) => {
-                first_use(lk, fi, enclosing_body(root, call), &var, call.end_byte())
-            }
+            Use::Assigned(var) => first_use(
+                lk,
+                fi,
+                enclosing_body(root, call),
+                &var,
+                call.end_byte(),
+                false,
+            ),
             other => other,
         };
         if let Use::Emitted(at, _) = decided {
