@@ -276,8 +276,19 @@ enum Use {
     /// `len(s)`: look at the next use.
     Neutral,
     /// Assigned to this variable: follow it.
-    Assigned(String),
+    Assigned(String, Via),
     Unknown,
+}
+
+/// How a variable holds the value it was assigned from.
+#[derive(Clone, PartialEq)]
+enum Via {
+    /// The value itself: `x := names`.
+    Direct,
+    /// A field of a struct literal: `resp := Resp{Names: names}`.
+    Field(String),
+    /// Somewhere in a composite literal (an element, a map value).
+    Literal,
 }
 
 /// Classifies the use of the value at `node` (an identifier or a call of
@@ -288,9 +299,20 @@ fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
     let up = Ancestors::new(top, node);
     let mut cur = node;
     let mut k = 1;
+    let mut via = Via::Direct;
     while let Some(p) = up.get(k) {
         k += 1;
         match p.kind_name() {
+            // Inside a composite literal: which field holds it, if any.
+            "keyed_element" if p.field("value") == Some(cur) => {
+                via = match p.field("key").and_then(|k| k.named_child(0)) {
+                    Some(key) if key.kind_name() == "identifier" => {
+                        Via::Field(text(key).to_string())
+                    }
+                    _ => Via::Literal,
+                };
+            }
+            "literal_value" if cur.kind_name() != "keyed_element" => via = Via::Literal,
             "call_expression" if p.field("function") != Some(cur) => {
                 let f = p.field("function").map(text).unwrap_or("");
                 return if is_sort(f) {
@@ -338,7 +360,7 @@ fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
                         .and_then(|l| index.and_then(|i| named_children(l).nth(i)))
                         .filter(|t| t.kind_name() == "identifier");
                     return match target {
-                        Some(t) => Use::Assigned(text(t).to_string()),
+                        Some(t) => Use::Assigned(text(t).to_string(), via),
                         None => Use::Unknown,
                     };
                 }
@@ -362,6 +384,26 @@ fn first_use<'a>(
     from: usize,
     bare_return: bool,
 ) -> Use {
+    first_use_via(lk, file, body, name, from, bare_return, &Via::Direct, 0)
+}
+
+/// How many assignments to another variable [`first_use_via`] follows.
+const MAX_HOPS: usize = 3;
+
+/// [`first_use`] of the value that variable `name` holds `via`: with a
+/// field, `name.F` is the value, and uses of its other fields do not count.
+/// An assignment to another variable is followed up to [`MAX_HOPS`] times.
+#[allow(clippy::too_many_arguments)]
+fn first_use_via<'a>(
+    lk: &Lookups<'a>,
+    file: usize,
+    body: Option<Node<'a>>,
+    name: &str,
+    from: usize,
+    bare_return: bool,
+    via: &Via,
+    hops: usize,
+) -> Use {
     let Some(body) = body else {
         return Use::Unknown;
     };
@@ -378,9 +420,45 @@ fn first_use<'a>(
         {
             return Use::Returned(Span::of(b));
         }
-        match classify(src, body, r) {
+        // The node that stands for the value: `name`, or `name.F`.
+        let value = match via {
+            Via::Direct => r,
+            _ => match r.parent() {
+                Some(p)
+                    if p.kind_name() == "selector_expression" && p.field("operand") == Some(r) =>
+                {
+                    match (via, p.field("field")) {
+                        (Via::Field(f), Some(g)) if src[g.byte_range()] == **f => p,
+                        // Another field: not the value.
+                        (Via::Field(_), _) => continue,
+                        _ => return Use::Unknown,
+                    }
+                }
+                Some(p) if p.kind_name() == "index_expression" => return Use::Unknown,
+                _ => r,
+            },
+        };
+        match classify(src, body, value) {
             Use::Neutral => continue,
-            Use::Assigned(_) => return Use::Unknown,
+            Use::Assigned(next, how) if hops < MAX_HOPS => {
+                // Held through two literals: too far to follow.
+                let how = match (via, how) {
+                    (v, Via::Direct) if value == r => v.clone(),
+                    (_, how) if value != r || *via == Via::Direct => how,
+                    _ => return Use::Unknown,
+                };
+                return first_use_via(
+                    lk,
+                    file,
+                    Some(body),
+                    &next,
+                    value.end_byte(),
+                    false,
+                    &how,
+                    hops + 1,
+                );
+            }
+            Use::Assigned(..) => return Use::Unknown,
             other => return other,
         }
     }
@@ -438,13 +516,15 @@ fn callers<'a>(cx: &RuleContext<'a>, lk: &Lookups<'a>, r: &MapRange) -> Callers 
         let file = &cx.pkg.files[fi];
         let root = file.tree.root_node();
         let decided = match classify(file.text(), root, call) {
-            Use::Assigned(var) => first_use(
+            Use::Assigned(var, how) => first_use_via(
                 lk,
                 fi,
                 enclosing_body(root, call),
                 &var,
                 call.end_byte(),
                 false,
+                &how,
+                1,
             ),
             other => other,
         };
