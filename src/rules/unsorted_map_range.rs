@@ -21,13 +21,20 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let name = cx.text(r.map_span).to_string();
-        if !r.sinks.is_empty() {
+        // Sends to a channel that several workers drain: the order is lost
+        // whatever the loop does.
+        let sinks: Vec<&(Span, String)> = r
+            .sinks
+            .iter()
+            .filter(|(span, what)| what != "a channel send" || !fan_out(cx, r, *span))
+            .collect();
+        if !sinks.is_empty() {
             let mut d = Diagnostic::new(
                 ID,
                 head(cx, r.head),
                 format!("range over map {name} writes output in iteration order"),
             );
-            for (span, what) in r.sinks.iter().take(3) {
+            for (span, what) in sinks.into_iter().take(3) {
                 d = d.label(
                     *span,
                     format!("{what} runs once per entry, in random order"),
@@ -54,6 +61,77 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             out.push(with_fix(cx, r, &name, d));
         }
     }
+}
+
+/// The channel send at `send` goes to a channel that several goroutines,
+/// started in a loop of the same function, receive from: `go func() { for
+/// j := range jobs {...} }()`, `go worker(jobs)`, `g.Go(...)` in a `for`.
+fn fan_out(cx: &RuleContext<'_>, r: &MapRange, send: Span) -> bool {
+    let Some(body) = cx.ctx_body(func_ctx(cx, r)) else {
+        return false;
+    };
+    let src = cx.pkg.files[cx.file].text();
+    let text = |n: Node<'_>| &src[n.byte_range()];
+    let Some(ch) = body
+        .descendant_for_byte_range(send.start, send.end)
+        .filter(|n| n.kind_name() == "send_statement")
+        .and_then(|n| n.field("channel"))
+        .map(text)
+    else {
+        return false;
+    };
+    // Code that receives from `ch` or hands it to a function.
+    let takes = |n: Node<'_>| {
+        let mut found = false;
+        crate::model::walk_pruned(n, |m| {
+            if found {
+                return false;
+            }
+            let is_ch = |x: Option<Node<'_>>| x.is_some_and(|x| text(x) == ch);
+            found = match m.kind_name() {
+                "range_clause" => is_ch(m.field("right")),
+                "unary_expression" => {
+                    is_ch(m.field("operand"))
+                        && m.field("operator").is_some_and(|o| text(o) == "<-")
+                }
+                "argument_list" => named_children(m).any(|a| text(a) == ch),
+                _ => false,
+            };
+            true
+        });
+        found
+    };
+    let mut found = false;
+    crate::model::walk_pruned(body, |n| {
+        if found {
+            return false;
+        }
+        if n.kind_name() == "for_statement" && Span::of(n) != r.span {
+            let Some(loop_body) = n.field("body") else {
+                return true;
+            };
+            crate::model::walk_pruned(loop_body, |m| {
+                if found {
+                    return false;
+                }
+                let spawn = match m.kind_name() {
+                    "go_statement" => true,
+                    "call_expression" => m
+                        .field("function")
+                        .filter(|f| f.kind_name() == "selector_expression")
+                        .and_then(|f| f.field("field"))
+                        .is_some_and(|g| text(g) == "Go"),
+                    _ => false,
+                };
+                if spawn && takes(m) {
+                    found = true;
+                }
+                !spawn
+            });
+        }
+        !found
+    });
+    found
 }
 
 /// Iterating in sorted order: `slices.Sorted(maps.Keys(m))` from Go 1.23
