@@ -98,3 +98,51 @@ fn lost_reassignment_gets_a_pointer_receiver_when_the_others_have_one() {
     let r = lint(&mixed, &Options::default());
     assert!(r.findings[0].diagnostic.fix.is_none());
 }
+
+#[test]
+fn unsorted_range_collected_help_names_the_sort_for_the_element_type() {
+    let help = |decl: &str, body: &str| {
+        let src = format!(
+            "package p\n\ntype U struct{{ N string }}\n\ntype ID int\n\nfunc f(m map[{decl}) []{elem} {{\n\tvar s []{elem}\n\tfor k, v := range m {{\n\t\t_, _ = k, v\n\t\ts = append(s, {body})\n\t}}\n\treturn s\n}}\n",
+            elem = decl.split(']').nth(1).unwrap_or("string"),
+        );
+        let r = lint(&src, &go(21));
+        let f = r
+            .findings
+            .first()
+            .unwrap_or_else(|| panic!("a finding: {src}"));
+        assert!(
+            f.diagnostic.message.ends_with("uses them unsorted"),
+            "{}",
+            f.diagnostic.message
+        );
+        f.diagnostic.help.clone().unwrap()
+    };
+    let h = help("string]string", "k");
+    assert!(
+        h.starts_with("sort s after the loop (slices.Sort(s) or sort.Strings(s))"),
+        "{h}"
+    );
+    let h = help("int]int", "k");
+    assert!(
+        h.starts_with("sort s after the loop (slices.Sort(s) or sort.Ints(s))"),
+        "{h}"
+    );
+    let h = help("ID]ID", "k");
+    assert!(
+        h.starts_with("sort s after the loop (slices.Sort(s)),"),
+        "{h}"
+    );
+    let h = help("string]U", "U{k + v.N}");
+    assert!(
+        h.starts_with("sort s after the loop (slices.SortFunc(s, ...) or sort.Slice(s, ...))"),
+        "{h}"
+    );
+    // Values only: the keys' order is what to follow.
+    let h = help("string]U", "v");
+    assert!(
+        h.starts_with("s holds the map's values, not its keys"),
+        "{h}"
+    );
+    assert!(h.contains("collect the keys"), "{h}");
+}

@@ -333,17 +333,74 @@ fn collected_unsorted<'a>(
         let d = Diagnostic::new(
             ID,
             head(cx, r.head),
-            format!("range over map {name} collects {s} in iteration order and uses it unsorted"),
+            format!("range over map {name} collects {s} in iteration order and uses them unsorted"),
         )
         .label(append, "collected in iteration order")
         .label(at, format!("{what} without sorting it first"))
-        .help(format!(
-            "sort {s} after the loop (slices.Sort({s}), sort.Strings({s})), or {}",
-            help(cx)
-        ));
+        .help(collected_help(cx, r, v, append));
         return Some(d);
     }
     None
+}
+
+/// How to fix a collected slice: sort it after the loop, with the sort its
+/// element type takes; when it collects values only (the key is not in what
+/// is appended), range over the sorted keys instead.
+fn collected_help(cx: &RuleContext<'_>, r: &MapRange, v: u32, append: Span) -> String {
+    let s = &cx.facts.var(v).name;
+    let src = cx.pkg.files[cx.file].text();
+    let var = |i: usize| r.vars.get(i).map(String::as_str).filter(|k| *k != "_");
+    let (key, value) = (var(0), var(1));
+    // The appended expressions: `append(s, <these>)`.
+    let appended = cx.pkg.files[cx.file]
+        .tree
+        .root_node()
+        .descendant_for_byte_range(append.start, append.end)
+        .and_then(|n| n.field("right"))
+        .and_then(|r| r.named_child(0))
+        .and_then(|c| c.field("arguments"));
+    let mentions = |name: Option<&str>| {
+        name.is_some()
+            && appended.is_some_and(|a| {
+                named_children(a).skip(1).any(|x| {
+                    let mut found = false;
+                    for_each_named(x, |n| {
+                        if n.kind_name() == "identifier" && Some(&src[n.byte_range()]) == name {
+                            found = true;
+                        }
+                    });
+                    found
+                })
+            })
+    };
+    // Values only: append them in key order.
+    if mentions(value) && !mentions(key) {
+        return format!(
+            "{s} holds the map's values, not its keys: append them in key order; {}",
+            help(cx)
+        );
+    }
+    let elem = match &cx.facts.var(v).ty {
+        Some(Ty::Slice(e)) => Some(e.as_ref()),
+        _ => None,
+    };
+    let how = match elem {
+        Some(Ty::Named(n)) if n == "string" => {
+            format!("slices.Sort({s}) or sort.Strings({s})")
+        }
+        Some(Ty::Named(n)) if n == "int" => format!("slices.Sort({s}) or sort.Ints({s})"),
+        Some(Ty::Named(n)) if n == "float64" => {
+            format!("slices.Sort({s}) or sort.Float64s({s})")
+        }
+        Some(t) if orderable(cx, t) => format!("slices.Sort({s})"),
+        Some(_) => format!("slices.SortFunc({s}, ...) or sort.Slice({s}, ...)"),
+        None => String::new(),
+    };
+    if how.is_empty() {
+        format!("sort {s} after the loop, or {}", help(cx))
+    } else {
+        format!("sort {s} after the loop ({how}), or {}", help(cx))
+    }
 }
 
 /// What happens to a value first, looking outward from where it is used.
