@@ -192,7 +192,11 @@ fn with_fix(cx: &RuleContext<'_>, r: &MapRange, name: &str, d: Diagnostic) -> Di
             replacement: format!("\n{indent}\t{v} := {name}[{k}]"),
         });
     }
-    edits.extend(import_edits(cx, &["maps", "slices"]));
+    // A file where `maps` or `slices` names something else: no fix.
+    let Some(imports) = import_edits(cx, &["maps", "slices"]) else {
+        return d;
+    };
+    edits.extend(imports);
     d.fix(
         format!("range over slices.Sorted(maps.Keys({name}))"),
         edits,
@@ -217,24 +221,151 @@ fn orderable(cx: &RuleContext<'_>, t: &Ty) -> bool {
     }
 }
 
-/// Edits adding `import "p"` for the packages the file does not import.
-fn import_edits(cx: &RuleContext<'_>, pkgs: &[&str]) -> Vec<Edit> {
+/// Edits importing the packages `pkgs` (standard library, sorted) that the
+/// file does not import: inside its parenthesised import block, among the
+/// standard-library imports in order, else as `import "p"` lines after
+/// the imports. `None` when a name in `pkgs` is taken in the file or the
+/// package (a variable, parameter, import alias, another package of that
+/// name), where the import would not compile or the code would not mean it.
+fn import_edits(cx: &RuleContext<'_>, pkgs: &[&str]) -> Option<Vec<Edit>> {
     let file = &cx.pkg.files[cx.file];
     let src = file.text();
+    let root = file.tree.root_node();
+    let text = |n: Node<'_>| &src[n.byte_range()];
+    let unquote = |n: Node<'_>| text(n).trim_matches(|c| c == '"' || c == '`').to_string();
+    // Taken at package level, in any file.
+    if pkgs.iter().any(|p| {
+        cx.pkg.vars.contains_key(*p)
+            || cx.pkg.types.contains_key(*p)
+            || cx
+                .pkg
+                .funcs
+                .iter()
+                .any(|f| f.receiver.is_none() && f.name == *p)
+    }) {
+        return None;
+    }
+    // Taken in this file: any name `p` that is not the qualifier of
+    // `p.X` (declarations, import aliases, uses of a variable).
+    let mut taken = false;
+    crate::model::for_each_named_with_ancestors(root, |n, up| {
+        if taken
+            || !matches!(
+                n.kind_name(),
+                "identifier" | "package_identifier" | "type_identifier"
+            )
+            || !pkgs.contains(&text(n))
+        {
+            return;
+        }
+        let qualifier = up.last().is_some_and(|p| {
+            (p.kind_name() == "selector_expression" && p.field("operand") == Some(n))
+                || (p.kind_name() == "qualified_type" && p.field("package") == Some(n))
+        });
+        if !qualifier {
+            taken = true;
+        }
+    });
+    if taken {
+        return None;
+    }
+    let mut imported: Vec<String> = Vec::new();
+    let mut block = None;
     let mut after = None;
-    for n in crate::model::named_children_long(file.tree.root_node()) {
-        if matches!(n.kind_name(), "package_clause" | "import_declaration") {
-            after = Some(n.end_byte());
+    for n in crate::model::named_children_long(root) {
+        match n.kind_name() {
+            "package_clause" => after = Some(n.end_byte()),
+            "import_declaration" => {
+                after = Some(n.end_byte());
+                for_each_named(n, |s| {
+                    if s.kind_name() == "import_spec"
+                        && let Some(path) = s.field("path")
+                    {
+                        imported.push(unquote(path));
+                    }
+                });
+                if block.is_none() {
+                    block = named_children(n).find(|c| c.kind_name() == "import_spec_list");
+                }
+            }
+            _ => {}
         }
     }
-    let Some(at) = after else { return Vec::new() };
-    pkgs.iter()
-        .filter(|p| !src.contains(&format!("\"{p}\"")))
-        .map(|p| Edit {
+    let mut missing = Vec::new();
+    for p in pkgs {
+        if imported.iter().any(|i| i == p) {
+            continue;
+        }
+        // Another package that the file calls `p` (golang.org/x/exp/maps).
+        if imported.iter().any(|i| i.ends_with(&format!("/{p}"))) {
+            return None;
+        }
+        missing.push(*p);
+    }
+    if missing.is_empty() {
+        return Some(Vec::new());
+    }
+    let Some(list) = block else {
+        let at = after?;
+        return Some(vec![Edit {
             span: Span { start: at, end: at },
-            replacement: format!("\nimport \"{p}\""),
-        })
-        .collect()
+            replacement: missing
+                .iter()
+                .map(|p| format!("\nimport \"{p}\""))
+                .collect(),
+        }]);
+    };
+    // Inside `import ( ... )`: before the first standard-library import
+    // that sorts after the package, else after the last one, else first.
+    let specs: Vec<(Node<'_>, String)> = named_children(list)
+        .filter(|s| s.kind_name() == "import_spec")
+        .filter_map(|s| s.field("path").map(|p| (s, unquote(p))))
+        .collect();
+    let std_lib = |p: &str| !p.split('/').next().is_some_and(|first| first.contains('.'));
+    let line_start = |at: usize| src[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent_of = |n: Node<'_>| -> String {
+        src[line_start(n.start_byte())..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect()
+    };
+    let indent = specs
+        .first()
+        .map_or_else(|| "\t".to_string(), |(s, _)| indent_of(*s));
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut add = |at: usize, line: String, before: bool| {
+        let replacement = if before {
+            format!("{line}\n")
+        } else {
+            format!("\n{line}")
+        };
+        match edits.iter_mut().find(|e| e.span.start == at) {
+            Some(e) => e.replacement.push_str(&replacement),
+            None => edits.push(Edit {
+                span: Span { start: at, end: at },
+                replacement,
+            }),
+        }
+    };
+    for p in missing {
+        let line = format!("{indent}\"{p}\"");
+        let std_specs: Vec<&(Node<'_>, String)> =
+            specs.iter().filter(|(_, path)| std_lib(path)).collect();
+        if let Some((s, _)) = std_specs.iter().find(|(_, path)| path.as_str() > p) {
+            add(line_start(s.start_byte()), line, true);
+        } else if let Some((s, _)) = std_specs.last() {
+            // At the end of its line, past any comment.
+            let end = src[s.end_byte()..]
+                .find('\n')
+                .map_or(src.len(), |i| s.end_byte() + i);
+            add(end, line, false);
+        } else {
+            // After the `(`.
+            let open = list.start_byte() + 1;
+            add(open, line, false);
+        }
+    }
+    Some(edits)
 }
 
 /// Debug dumps: functions named `dump*`/`debug*`, and `String`/`GoString`
