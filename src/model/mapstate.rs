@@ -2776,18 +2776,17 @@ impl<'a> Analyzer<'a> {
                     "Print" | "Printf" | "Println" | "Fprint" | "Fprintf" | "Fprintln"
                 ),
                 "log" => m.starts_with("Print"),
+                // Debug-level logs are off unless debugging: not judged.
                 "slog" => matches!(
                     m,
                     "Info"
                         | "Warn"
                         | "Error"
-                        | "Debug"
                         | "Log"
                         | "LogAttrs"
                         | "InfoContext"
                         | "WarnContext"
                         | "ErrorContext"
-                        | "DebugContext"
                 ),
                 "io" => m == "WriteString",
                 _ => false,
@@ -2814,20 +2813,18 @@ impl<'a> Analyzer<'a> {
         // Leveled logging (`logger.Info("msg", ...)`, slog, zap, logrus):
         // a statement whose message is a string literal, so that
         // `c.Error(err)` or `v := x.Error("...")` are not taken for it.
+        // Debug-level logs are off unless debugging: not judged.
         let log_method = matches!(
             m,
             "Info"
                 | "Warn"
                 | "Error"
-                | "Debug"
                 | "Infof"
                 | "Warnf"
                 | "Errorf"
-                | "Debugf"
                 | "InfoContext"
                 | "WarnContext"
                 | "ErrorContext"
-                | "DebugContext"
         ) && call
             .field("arguments")
             .and_then(|a| named_children(a).nth(usize::from(m.ends_with("Context"))))
