@@ -2936,9 +2936,7 @@ impl<'a> Analyzer<'a> {
                                 .is_some_and(|a| self.text(a) == name);
                         let is_string =
                             matches!(self.var_ty(id), Some(Ty::Named(ref t)) if t == "string");
-                        let self_concat = r.kind_name() == "binary_expression"
-                            && r.field("left").is_some_and(|a| self.text(a) == name)
-                            && r.field("operator").is_some_and(|o| self.text(o) == "+");
+                        let self_concat = self.builds_on(r, name);
                         if op == "=" && is_append {
                             range.appends.push((id, Span::of(n)));
                         } else if is_string && (op == "+=" || (op == "=" && self_concat)) {
@@ -2952,6 +2950,37 @@ impl<'a> Analyzer<'a> {
         }
         range.sinks.sort();
         range
+    }
+
+    /// `r`, assigned to string `name`, extends it: `name` is the leftmost
+    /// operand of a `+` chain (`s + k + "=" + v`), or an argument of
+    /// `fmt.Sprintf` (`fmt.Sprintf("%s%s,", s, k)`).
+    fn builds_on(&self, r: Node<'_>, name: &str) -> bool {
+        match r.kind_name() {
+            "binary_expression" => {
+                let mut cur = r;
+                while cur.kind_name() == "binary_expression"
+                    && cur.field("operator").is_some_and(|o| self.text(o) == "+")
+                {
+                    let Some(l) = cur.field("left") else {
+                        return false;
+                    };
+                    cur = strip_parens(l);
+                }
+                cur != r && cur.kind_name() == "identifier" && self.text(cur) == name
+            }
+            "call_expression" => {
+                r.field("function")
+                    .is_some_and(|f| self.text(f) == "fmt.Sprintf")
+                    && r.field("arguments").is_some_and(|a| {
+                        named_children(a).skip(1).any(|x| {
+                            let x = strip_parens(x);
+                            x.kind_name() == "identifier" && self.text(x) == name
+                        })
+                    })
+            }
+            _ => false,
+        }
     }
 
     /// Output at `sink` in a range body that runs at most once per loop (its
@@ -3046,9 +3075,11 @@ impl<'a> Analyzer<'a> {
     }
 
     /// A call that writes output: `fmt.Print*`, `fmt.Fprint*`, `log.*`,
-    /// `io.WriteString`, and `Write`/`WriteString`/`WriteByte`/`WriteRune`/
-    /// `Encode`/`Print*`/`Log*` methods on values whose type is not one this
-    /// package declares (writers, encoders, hashes, loggers, `testing.T`).
+    /// `slog.*`, `io.WriteString`, and `Write`/`WriteString`/`WriteByte`/
+    /// `WriteRune`/`Encode`/`Print*`/`Log*` methods on values whose type is
+    /// not one this package declares (writers, encoders, hashes, loggers,
+    /// `testing.T`), and `Info`/`Warn`/`Error`/`Debug` (`...f`,
+    /// `...Context`) on such values with a string literal message.
     fn output_call<'n>(&self, call: Node<'n>) -> Option<(String, Option<Node<'n>>)> {
         let f = call.field("function")?;
         if f.kind_name() != "selector_expression" {
@@ -3078,6 +3109,18 @@ impl<'a> Analyzer<'a> {
                     "Print" | "Printf" | "Println" | "Fprint" | "Fprintf" | "Fprintln"
                 ),
                 "log" => m.starts_with("Print"),
+                // Debug-level logs are off unless debugging: not judged.
+                "slog" => matches!(
+                    m,
+                    "Info"
+                        | "Warn"
+                        | "Error"
+                        | "Log"
+                        | "LogAttrs"
+                        | "InfoContext"
+                        | "WarnContext"
+                        | "ErrorContext"
+                ),
                 "io" => m == "WriteString",
                 _ => false,
             };
@@ -3100,7 +3143,44 @@ impl<'a> Analyzer<'a> {
                 | "Log"
                 | "Logf"
         );
-        if !writer_method {
+        // Leveled logging (`logger.Info("msg", ...)`, slog, zap, logrus):
+        // a statement whose message is a string literal, so that
+        // `c.Error(err)` or `v := x.Error("...")` are not taken for it.
+        // Debug-level logs are off unless debugging: not judged.
+        let log_method = matches!(
+            m,
+            "Info"
+                | "Warn"
+                | "Error"
+                | "Infof"
+                | "Warnf"
+                | "Errorf"
+                | "InfoContext"
+                | "WarnContext"
+                | "ErrorContext"
+        ) && call
+            .field("arguments")
+            .and_then(|a| named_children(a).nth(usize::from(m.ends_with("Context"))))
+            .is_some_and(|a| {
+                matches!(
+                    a.kind_name(),
+                    "interpreted_string_literal" | "raw_string_literal"
+                )
+            })
+            && call
+                .parent()
+                .is_some_and(|p| p.kind_name() == "expression_statement");
+        if !writer_method && !log_method {
+            return None;
+        }
+        // `t.Errorf`: test failures, not output (only `t.Log*` is).
+        let testing = |t: &Ty| matches!(t, Ty::Ext(n) if n.starts_with("testing."));
+        if log_method
+            && self.expr_type(o).is_some_and(|t| match &t {
+                Ty::Pointer(p) => testing(p),
+                t => testing(t),
+            })
+        {
             return None;
         }
         // A type of this package may give these names any meaning.

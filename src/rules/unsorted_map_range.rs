@@ -21,13 +21,20 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let name = cx.text(r.map_span).to_string();
-        if !r.sinks.is_empty() {
+        // Sends to a channel that several workers drain: the order is lost
+        // whatever the loop does.
+        let sinks: Vec<&(Span, String)> = r
+            .sinks
+            .iter()
+            .filter(|(span, what)| what != "a channel send" || !fan_out(cx, r, *span))
+            .collect();
+        if !sinks.is_empty() {
             let mut d = Diagnostic::new(
                 ID,
                 head(cx, r.head),
                 format!("range over map {name} writes output in iteration order"),
             );
-            for (span, what) in r.sinks.iter().take(3) {
+            for (span, what) in sinks.into_iter().take(3) {
                 d = d.label(
                     *span,
                     format!("{what} runs once per entry, in random order"),
@@ -54,6 +61,77 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             out.push(with_fix(cx, r, &name, d));
         }
     }
+}
+
+/// The channel send at `send` goes to a channel that several goroutines,
+/// started in a loop of the same function, receive from: `go func() { for
+/// j := range jobs {...} }()`, `go worker(jobs)`, `g.Go(...)` in a `for`.
+fn fan_out(cx: &RuleContext<'_>, r: &MapRange, send: Span) -> bool {
+    let Some(body) = cx.ctx_body(func_ctx(cx, r)) else {
+        return false;
+    };
+    let src = cx.pkg.files[cx.file].text();
+    let text = |n: Node<'_>| &src[n.byte_range()];
+    let Some(ch) = body
+        .descendant_for_byte_range(send.start, send.end)
+        .filter(|n| n.kind_name() == "send_statement")
+        .and_then(|n| n.field("channel"))
+        .map(text)
+    else {
+        return false;
+    };
+    // Code that receives from `ch` or hands it to a function.
+    let takes = |n: Node<'_>| {
+        let mut found = false;
+        crate::model::walk_pruned(n, |m| {
+            if found {
+                return false;
+            }
+            let is_ch = |x: Option<Node<'_>>| x.is_some_and(|x| text(x) == ch);
+            found = match m.kind_name() {
+                "range_clause" => is_ch(m.field("right")),
+                "unary_expression" => {
+                    is_ch(m.field("operand"))
+                        && m.field("operator").is_some_and(|o| text(o) == "<-")
+                }
+                "argument_list" => named_children(m).any(|a| text(a) == ch),
+                _ => false,
+            };
+            true
+        });
+        found
+    };
+    let mut found = false;
+    crate::model::walk_pruned(body, |n| {
+        if found {
+            return false;
+        }
+        if n.kind_name() == "for_statement" && Span::of(n) != r.span {
+            let Some(loop_body) = n.field("body") else {
+                return true;
+            };
+            crate::model::walk_pruned(loop_body, |m| {
+                if found {
+                    return false;
+                }
+                let spawn = match m.kind_name() {
+                    "go_statement" => true,
+                    "call_expression" => m
+                        .field("function")
+                        .filter(|f| f.kind_name() == "selector_expression")
+                        .and_then(|f| f.field("field"))
+                        .is_some_and(|g| text(g) == "Go"),
+                    _ => false,
+                };
+                if spawn && takes(m) {
+                    found = true;
+                }
+                !spawn
+            });
+        }
+        !found
+    });
+    found
 }
 
 /// Iterating in sorted order: `slices.Sorted(maps.Keys(m))` from Go 1.23
@@ -114,7 +192,11 @@ fn with_fix(cx: &RuleContext<'_>, r: &MapRange, name: &str, d: Diagnostic) -> Di
             replacement: format!("\n{indent}\t{v} := {name}[{k}]"),
         });
     }
-    edits.extend(import_edits(cx, &["maps", "slices"]));
+    // A file where `maps` or `slices` names something else: no fix.
+    let Some(imports) = import_edits(cx, &["maps", "slices"]) else {
+        return d;
+    };
+    edits.extend(imports);
     d.fix(
         format!("range over slices.Sorted(maps.Keys({name}))"),
         edits,
@@ -139,24 +221,151 @@ fn orderable(cx: &RuleContext<'_>, t: &Ty) -> bool {
     }
 }
 
-/// Edits adding `import "p"` for the packages the file does not import.
-fn import_edits(cx: &RuleContext<'_>, pkgs: &[&str]) -> Vec<Edit> {
+/// Edits importing the packages `pkgs` (standard library, sorted) that the
+/// file does not import: inside its parenthesised import block, among the
+/// standard-library imports in order, else as `import "p"` lines after
+/// the imports. `None` when a name in `pkgs` is taken in the file or the
+/// package (a variable, parameter, import alias, another package of that
+/// name), where the import would not compile or the code would not mean it.
+fn import_edits(cx: &RuleContext<'_>, pkgs: &[&str]) -> Option<Vec<Edit>> {
     let file = &cx.pkg.files[cx.file];
     let src = file.text();
+    let root = file.tree.root_node();
+    let text = |n: Node<'_>| &src[n.byte_range()];
+    let unquote = |n: Node<'_>| text(n).trim_matches(|c| c == '"' || c == '`').to_string();
+    // Taken at package level, in any file.
+    if pkgs.iter().any(|p| {
+        cx.pkg.vars.contains_key(*p)
+            || cx.pkg.types.contains_key(*p)
+            || cx
+                .pkg
+                .funcs
+                .iter()
+                .any(|f| f.receiver.is_none() && f.name == *p)
+    }) {
+        return None;
+    }
+    // Taken in this file: any name `p` that is not the qualifier of
+    // `p.X` (declarations, import aliases, uses of a variable).
+    let mut taken = false;
+    crate::model::for_each_named_with_ancestors(root, |n, up| {
+        if taken
+            || !matches!(
+                n.kind_name(),
+                "identifier" | "package_identifier" | "type_identifier"
+            )
+            || !pkgs.contains(&text(n))
+        {
+            return;
+        }
+        let qualifier = up.last().is_some_and(|p| {
+            (p.kind_name() == "selector_expression" && p.field("operand") == Some(n))
+                || (p.kind_name() == "qualified_type" && p.field("package") == Some(n))
+        });
+        if !qualifier {
+            taken = true;
+        }
+    });
+    if taken {
+        return None;
+    }
+    let mut imported: Vec<String> = Vec::new();
+    let mut block = None;
     let mut after = None;
-    for n in crate::model::named_children_long(file.tree.root_node()) {
-        if matches!(n.kind_name(), "package_clause" | "import_declaration") {
-            after = Some(n.end_byte());
+    for n in crate::model::named_children_long(root) {
+        match n.kind_name() {
+            "package_clause" => after = Some(n.end_byte()),
+            "import_declaration" => {
+                after = Some(n.end_byte());
+                for_each_named(n, |s| {
+                    if s.kind_name() == "import_spec"
+                        && let Some(path) = s.field("path")
+                    {
+                        imported.push(unquote(path));
+                    }
+                });
+                if block.is_none() {
+                    block = named_children(n).find(|c| c.kind_name() == "import_spec_list");
+                }
+            }
+            _ => {}
         }
     }
-    let Some(at) = after else { return Vec::new() };
-    pkgs.iter()
-        .filter(|p| !src.contains(&format!("\"{p}\"")))
-        .map(|p| Edit {
+    let mut missing = Vec::new();
+    for p in pkgs {
+        if imported.iter().any(|i| i == p) {
+            continue;
+        }
+        // Another package that the file calls `p` (golang.org/x/exp/maps).
+        if imported.iter().any(|i| i.ends_with(&format!("/{p}"))) {
+            return None;
+        }
+        missing.push(*p);
+    }
+    if missing.is_empty() {
+        return Some(Vec::new());
+    }
+    let Some(list) = block else {
+        let at = after?;
+        return Some(vec![Edit {
             span: Span { start: at, end: at },
-            replacement: format!("\nimport \"{p}\""),
-        })
-        .collect()
+            replacement: missing
+                .iter()
+                .map(|p| format!("\nimport \"{p}\""))
+                .collect(),
+        }]);
+    };
+    // Inside `import ( ... )`: before the first standard-library import
+    // that sorts after the package, else after the last one, else first.
+    let specs: Vec<(Node<'_>, String)> = named_children(list)
+        .filter(|s| s.kind_name() == "import_spec")
+        .filter_map(|s| s.field("path").map(|p| (s, unquote(p))))
+        .collect();
+    let std_lib = |p: &str| !p.split('/').next().is_some_and(|first| first.contains('.'));
+    let line_start = |at: usize| src[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent_of = |n: Node<'_>| -> String {
+        src[line_start(n.start_byte())..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect()
+    };
+    let indent = specs
+        .first()
+        .map_or_else(|| "\t".to_string(), |(s, _)| indent_of(*s));
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut add = |at: usize, line: String, before: bool| {
+        let replacement = if before {
+            format!("{line}\n")
+        } else {
+            format!("\n{line}")
+        };
+        match edits.iter_mut().find(|e| e.span.start == at) {
+            Some(e) => e.replacement.push_str(&replacement),
+            None => edits.push(Edit {
+                span: Span { start: at, end: at },
+                replacement,
+            }),
+        }
+    };
+    for p in missing {
+        let line = format!("{indent}\"{p}\"");
+        let std_specs: Vec<&(Node<'_>, String)> =
+            specs.iter().filter(|(_, path)| std_lib(path)).collect();
+        if let Some((s, _)) = std_specs.iter().find(|(_, path)| path.as_str() > p) {
+            add(line_start(s.start_byte()), line, true);
+        } else if let Some((s, _)) = std_specs.last() {
+            // At the end of its line, past any comment.
+            let end = src[s.end_byte()..]
+                .find('\n')
+                .map_or(src.len(), |i| s.end_byte() + i);
+            add(end, line, false);
+        } else {
+            // After the `(`.
+            let open = list.start_byte() + 1;
+            add(open, line, false);
+        }
+    }
+    Some(edits)
 }
 
 /// Debug dumps: functions named `dump*`/`debug*`, and `String`/`GoString`
@@ -222,7 +431,11 @@ fn collected_unsorted<'a>(
 ) -> Option<Diagnostic> {
     for &(v, append) in &r.appends {
         let s = &cx.facts.var(v).name;
-        let (at, what) = match first_use(lk, cx.file, r.ctx_span(cx), s, r.span.end) {
+        // A named result of the range's own function is also returned by
+        // a bare `return`.
+        let var = cx.facts.var(v);
+        let bare = var.named_result && var.ctx == r.ctx;
+        let (at, what) = match first_use(lk, cx.file, r.ctx_span(cx), s, r.span.end, bare) {
             Use::Emitted(at, what) => (at, what.to_string()),
             // Returned: reported when a caller in the package emits the
             // result unsorted, or when no caller here shows how it is used
@@ -251,17 +464,74 @@ fn collected_unsorted<'a>(
         let d = Diagnostic::new(
             ID,
             head(cx, r.head),
-            format!("range over map {name} collects {s} in iteration order and uses it unsorted"),
+            format!("range over map {name} collects {s} in iteration order and uses them unsorted"),
         )
         .label(append, "collected in iteration order")
         .label(at, format!("{what} without sorting it first"))
-        .help(format!(
-            "sort {s} after the loop (slices.Sort({s}), sort.Strings({s})), or {}",
-            help(cx)
-        ));
+        .help(collected_help(cx, r, v, append));
         return Some(d);
     }
     None
+}
+
+/// How to fix a collected slice: sort it after the loop, with the sort its
+/// element type takes; when it collects values only (the key is not in what
+/// is appended), range over the sorted keys instead.
+fn collected_help(cx: &RuleContext<'_>, r: &MapRange, v: u32, append: Span) -> String {
+    let s = &cx.facts.var(v).name;
+    let src = cx.pkg.files[cx.file].text();
+    let var = |i: usize| r.vars.get(i).map(String::as_str).filter(|k| *k != "_");
+    let (key, value) = (var(0), var(1));
+    // The appended expressions: `append(s, <these>)`.
+    let appended = cx.pkg.files[cx.file]
+        .tree
+        .root_node()
+        .descendant_for_byte_range(append.start, append.end)
+        .and_then(|n| n.field("right"))
+        .and_then(|r| r.named_child(0))
+        .and_then(|c| c.field("arguments"));
+    let mentions = |name: Option<&str>| {
+        name.is_some()
+            && appended.is_some_and(|a| {
+                named_children(a).skip(1).any(|x| {
+                    let mut found = false;
+                    for_each_named(x, |n| {
+                        if n.kind_name() == "identifier" && Some(&src[n.byte_range()]) == name {
+                            found = true;
+                        }
+                    });
+                    found
+                })
+            })
+    };
+    // Values only: append them in key order.
+    if mentions(value) && !mentions(key) {
+        return format!(
+            "{s} holds the map's values, not its keys: append them in key order; {}",
+            help(cx)
+        );
+    }
+    let elem = match &cx.facts.var(v).ty {
+        Some(Ty::Slice(e)) => Some(e.as_ref()),
+        _ => None,
+    };
+    let how = match elem {
+        Some(Ty::Named(n)) if n == "string" => {
+            format!("slices.Sort({s}) or sort.Strings({s})")
+        }
+        Some(Ty::Named(n)) if n == "int" => format!("slices.Sort({s}) or sort.Ints({s})"),
+        Some(Ty::Named(n)) if n == "float64" => {
+            format!("slices.Sort({s}) or sort.Float64s({s})")
+        }
+        Some(t) if orderable(cx, t) => format!("slices.Sort({s})"),
+        Some(_) => format!("slices.SortFunc({s}, ...) or sort.Slice({s}, ...)"),
+        None => String::new(),
+    };
+    if how.is_empty() {
+        format!("sort {s} after the loop, or {}", help(cx))
+    } else {
+        format!("sort {s} after the loop ({how}), or {}", help(cx))
+    }
 }
 
 /// What happens to a value first, looking outward from where it is used.
@@ -272,8 +542,19 @@ enum Use {
     /// `len(s)`: look at the next use.
     Neutral,
     /// Assigned to this variable: follow it.
-    Assigned(String),
+    Assigned(String, Via),
     Unknown,
+}
+
+/// How a variable holds the value it was assigned from.
+#[derive(Clone, PartialEq)]
+enum Via {
+    /// The value itself: `x := names`.
+    Direct,
+    /// A field of a struct literal: `resp := Resp{Names: names}`.
+    Field(String),
+    /// Somewhere in a composite literal (an element, a map value).
+    Literal,
 }
 
 /// Classifies the use of the value at `node` (an identifier or a call of
@@ -284,9 +565,20 @@ fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
     let up = Ancestors::new(top, node);
     let mut cur = node;
     let mut k = 1;
+    let mut via = Via::Direct;
     while let Some(p) = up.get(k) {
         k += 1;
         match p.kind_name() {
+            // Inside a composite literal: which field holds it, if any.
+            "keyed_element" if p.field("value") == Some(cur) => {
+                via = match p.field("key").and_then(|k| k.named_child(0)) {
+                    Some(key) if key.kind_name() == "identifier" => {
+                        Via::Field(text(key).to_string())
+                    }
+                    _ => Via::Literal,
+                };
+            }
+            "literal_value" if cur.kind_name() != "keyed_element" => via = Via::Literal,
             "call_expression" if p.field("function") != Some(cur) => {
                 let f = p.field("function").map(text).unwrap_or("");
                 return if is_sort(f) {
@@ -334,7 +626,7 @@ fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
                         .and_then(|l| index.and_then(|i| named_children(l).nth(i)))
                         .filter(|t| t.kind_name() == "identifier");
                     return match target {
-                        Some(t) => Use::Assigned(text(t).to_string()),
+                        Some(t) => Use::Assigned(text(t).to_string(), via),
                         None => Use::Unknown,
                     };
                 }
@@ -348,27 +640,120 @@ fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
 }
 
 /// The first deciding use of variable `name` in the function body `body`
-/// after byte `from`.
+/// after byte `from`. With `bare_return` (`name` is the function's named
+/// result), a bare `return` returns it.
 fn first_use<'a>(
     lk: &Lookups<'a>,
     file: usize,
     body: Option<Node<'a>>,
     name: &str,
     from: usize,
+    bare_return: bool,
+) -> Use {
+    first_use_via(lk, file, body, name, from, bare_return, &Via::Direct, 0)
+}
+
+/// How many assignments to another variable [`first_use_via`] follows.
+const MAX_HOPS: usize = 3;
+
+/// [`first_use`] of the value that variable `name` holds `via`: with a
+/// field, `name.F` is the value, and uses of its other fields do not count.
+/// An assignment to another variable is followed up to [`MAX_HOPS`] times.
+#[allow(clippy::too_many_arguments)]
+fn first_use_via<'a>(
+    lk: &Lookups<'a>,
+    file: usize,
+    body: Option<Node<'a>>,
+    name: &str,
+    from: usize,
+    bare_return: bool,
+    via: &Via,
+    hops: usize,
 ) -> Use {
     let Some(body) = body else {
         return Use::Unknown;
     };
     let src = lk.pkg.files[file].text();
     let refs = lk.refs(file, body, name);
+    let bare = if bare_return {
+        first_bare_return(body, from)
+    } else {
+        None
+    };
     for &r in at_or_after(&refs, from) {
-        match classify(src, body, r) {
+        if let Some(b) = bare
+            && b.start_byte() < r.start_byte()
+        {
+            return Use::Returned(Span::of(b));
+        }
+        // The node that stands for the value: `name`, or `name.F`.
+        let value = match via {
+            Via::Direct => r,
+            _ => match r.parent() {
+                Some(p)
+                    if p.kind_name() == "selector_expression" && p.field("operand") == Some(r) =>
+                {
+                    match (via, p.field("field")) {
+                        (Via::Field(f), Some(g)) if src[g.byte_range()] == **f => p,
+                        // Another field: not the value.
+                        (Via::Field(_), _) => continue,
+                        _ => return Use::Unknown,
+                    }
+                }
+                Some(p) if p.kind_name() == "index_expression" => return Use::Unknown,
+                _ => r,
+            },
+        };
+        match classify(src, body, value) {
             Use::Neutral => continue,
-            Use::Assigned(_) => return Use::Unknown,
+            Use::Assigned(next, how) if hops < MAX_HOPS => {
+                // Held through two literals: too far to follow.
+                let how = match (via, how) {
+                    (v, Via::Direct) if value == r => v.clone(),
+                    (_, how) if value != r || *via == Via::Direct => how,
+                    _ => return Use::Unknown,
+                };
+                return first_use_via(
+                    lk,
+                    file,
+                    Some(body),
+                    &next,
+                    value.end_byte(),
+                    false,
+                    &how,
+                    hops + 1,
+                );
+            }
+            Use::Assigned(..) => return Use::Unknown,
             other => return other,
         }
     }
-    Use::Unknown
+    match bare {
+        Some(b) => Use::Returned(Span::of(b)),
+        None => Use::Unknown,
+    }
+}
+
+/// The first `return` without results in `body` (not in a function
+/// literal) at or after byte `from`.
+fn first_bare_return(body: Node<'_>, from: usize) -> Option<Node<'_>> {
+    let mut first: Option<Node<'_>> = None;
+    crate::model::walk_pruned(body, |n| {
+        if n.end_byte() < from || n.kind_name() == "func_literal" {
+            return false;
+        }
+        if n.kind_name() == "return_statement" {
+            if n.start_byte() >= from
+                && n.named_child_count() == 0
+                && first.is_none_or(|f| n.start_byte() < f.start_byte())
+            {
+                first = Some(n);
+            }
+            return false;
+        }
+        true
+    });
+    first
 }
 
 impl MapRange {
@@ -397,9 +782,16 @@ fn callers<'a>(cx: &RuleContext<'a>, lk: &Lookups<'a>, r: &MapRange) -> Callers 
         let file = &cx.pkg.files[fi];
         let root = file.tree.root_node();
         let decided = match classify(file.text(), root, call) {
-            Use::Assigned(var) => {
-                first_use(lk, fi, enclosing_body(root, call), &var, call.end_byte())
-            }
+            Use::Assigned(var, how) => first_use_via(
+                lk,
+                fi,
+                enclosing_body(root, call),
+                &var,
+                call.end_byte(),
+                false,
+                &how,
+                1,
+            ),
             other => other,
         };
         if let Use::Emitted(at, _) = decided {
@@ -449,6 +841,7 @@ fn is_sort(f: &str) -> bool {
 fn is_emit(f: &str) -> bool {
     f.starts_with("fmt.")
         || f.starts_with("log.")
+        || f.starts_with("slog.")
         || matches!(
             f,
             "strings.Join"
