@@ -2908,6 +2908,7 @@ impl<'a> Analyzer<'a> {
                     if let Some((what, target)) = self.output_call(n)
                         && !per_entry(target)
                         && !self.sink_exempt(&mut seen, me, &loop_vars)
+                        && !(is_log_call(&what) && self.in_error_branch(&seen, me))
                     {
                         range.sinks.push((Span::of(n), what));
                     }
@@ -3014,6 +3015,29 @@ impl<'a> Analyzer<'a> {
             seen.exempt[c] = Some(exempt);
         }
         exempt
+    }
+
+    /// Entry `i` of `seen` is in the branch that handles an error: the
+    /// body of `if err != nil` (or of `if ...; err != nil`), or the `else`
+    /// of `if err == nil`. A log line there reports a failure of one entry;
+    /// the order such lines come in is not the program's output.
+    fn in_error_branch(&self, seen: &Ancestry<'_>, i: usize) -> bool {
+        let mut cur = i;
+        while let Some(p) = seen.nodes[cur].1 {
+            let (node, child) = (seen.nodes[p].0, seen.nodes[cur].0);
+            if node.kind_name() == "if_statement"
+                && let Some(c) = node.field("condition")
+            {
+                let cond: String = self.text(c).split_whitespace().collect();
+                if (node.field("consequence") == Some(child) && cond.contains("err!=nil"))
+                    || (node.field("alternative") == Some(child) && cond.contains("err==nil"))
+                {
+                    return true;
+                }
+            }
+            cur = p;
+        }
+        false
     }
 
     /// Ancestor `p` of a sink, entered through its child `cur`, makes the
@@ -3645,6 +3669,28 @@ impl<'a> Scopes<'a> {
 
 /// Nodes met in a walk, each with the index of its parent (`None` for where
 /// the walk started), and for the sink walk whether the entry is exempt.
+/// A logging call, by its text: the `log` and `slog` packages, and
+/// leveled logger methods (`lg.Warn`, `log.G(ctx).Errorf`).
+fn is_log_call(what: &str) -> bool {
+    let method = what.rsplit('.').next().unwrap_or("");
+    what.starts_with("log.")
+        || what.starts_with("slog.")
+        || matches!(
+            method,
+            "Info"
+                | "Warn"
+                | "Warning"
+                | "Error"
+                | "Infof"
+                | "Warnf"
+                | "Warningf"
+                | "Errorf"
+                | "InfoContext"
+                | "WarnContext"
+                | "ErrorContext"
+        )
+}
+
 #[derive(Default)]
 struct Ancestry<'t> {
     nodes: Vec<(Node<'t>, Option<usize>)>,
