@@ -94,6 +94,10 @@ pub struct Package {
     /// never assigned, address-taken or passed anywhere in the package: nil
     /// for the whole life of the program.
     pub nil_globals: HashSet<String>,
+    /// Unexported map fields, by (struct type, field), that nothing in the
+    /// package ever sets: values of the type can only be made here, so the
+    /// field is nil in every one of them.
+    pub nil_fields: HashSet<(String, String)>,
     /// Methods that only lock or only unlock their receiver's mutex
     /// (`func (c *C) lock() { c.mu.Lock() }`), by (type, method): the mutex
     /// relative to the receiver (`.mu`) and the mode acquired (`None`:
@@ -242,6 +246,7 @@ impl Package {
             vars: HashMap::new(),
             funcs: Vec::new(),
             nil_globals: HashSet::new(),
+            nil_fields: HashSet::new(),
             lock_helpers: HashMap::new(),
             go_version: None,
             extensions: Extensions::default(),
@@ -278,6 +283,7 @@ impl Package {
             pkg.vars.remove(&d);
         }
         pkg.nil_globals = pkg.find_nil_globals();
+        pkg.nil_fields = pkg.find_nil_fields();
         // A helper's `c.Lock()` on an embedded mutex locks `c.Mutex`.
         let embedded: HashMap<String, String> = pkg
             .types
@@ -476,6 +482,139 @@ impl Package {
             .filter(|c| !touched.contains(*c))
             .map(str::to_string)
             .collect()
+    }
+
+    /// See [`Package::nil_fields`]. A field counts as set when a keyed
+    /// literal names it, an unkeyed literal of its type exists, or a
+    /// selector with its name (on any type: promotion is not followed) is
+    /// assigned to or has its address taken. Reflection is not seen.
+    fn find_nil_fields(&self) -> HashSet<(String, String)> {
+        let mut cands: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (tname, td) in &self.types {
+            let Ty::Struct(fields) = &td.ty else {
+                continue;
+            };
+            for f in fields {
+                if f.embedded || is_exported(&f.name) || f.name == "_" {
+                    continue;
+                }
+                if matches!(self.resolve(&f.ty), Ty::Map(..)) {
+                    cands
+                        .entry(f.name.as_str())
+                        .or_default()
+                        .push(tname.as_str());
+                }
+            }
+        }
+        if cands.is_empty() {
+            return HashSet::new();
+        }
+        let types: HashSet<&str> = cands.values().flatten().copied().collect();
+        let mut set: HashSet<&str> = HashSet::new();
+        let mut positional: HashSet<String> = HashSet::new();
+        // Types the package makes values of (a literal, `new(T)`, `var x
+        // T`): a type never made here is dead code, or made elsewhere.
+        let mut made: HashSet<String> = HashSet::new();
+        let mentions = |text: &str| {
+            cands.keys().any(|c| text.contains(c)) || types.iter().any(|t| text.contains(t))
+        };
+        for file in &self.files {
+            let src = file.text();
+            if !mentions(src) {
+                continue;
+            }
+            let root = file.tree.root_node();
+            let decls: Vec<Node<'_>> = named_children_long(root)
+                .into_iter()
+                .filter(|d| mentions(&src[d.byte_range()]))
+                .collect();
+            for_each_named_with_ancestors_of(root, decls, |n, ancestors| {
+                let text = |n: Node<'_>| &src[n.byte_range()];
+                match n.kind_name() {
+                    "keyed_element" => {
+                        let key = n.named_child(0).map(|k| {
+                            // tree-sitter-go wraps the key in a literal_element.
+                            if k.kind_name() == "literal_element" {
+                                k.named_child(0).unwrap_or(k)
+                            } else {
+                                k
+                            }
+                        });
+                        if let Some(k) = key
+                            && let Some(c) = cands.get_key_value(text(k))
+                        {
+                            set.insert(c.0);
+                        }
+                    }
+                    "composite_literal" => {
+                        let ty = n.field("type").map(text).unwrap_or("");
+                        let ty = ty.rsplit('.').next().unwrap_or(ty);
+                        if types.contains(ty) {
+                            made.insert(ty.to_string());
+                        }
+                        if types.contains(ty)
+                            && let Some(body) = n.field("body")
+                            && named_children(body).any(|e| e.kind_name() != "keyed_element")
+                        {
+                            positional.insert(ty.to_string());
+                        }
+                    }
+                    "call_expression" => {
+                        if n.field("function").map(text) == Some("new")
+                            && let Some(a) = n.field("arguments").and_then(|a| a.named_child(0))
+                            && types.contains(text(a))
+                        {
+                            made.insert(text(a).to_string());
+                        }
+                    }
+                    "var_spec" => {
+                        if let Some(t) = n.field("type")
+                            && types.contains(text(t))
+                        {
+                            made.insert(text(t).to_string());
+                        }
+                    }
+                    "selector_expression" => {
+                        let Some(field) = n.field("field") else {
+                            return;
+                        };
+                        let Some(c) = cands.get_key_value(text(field)) else {
+                            return;
+                        };
+                        let parent = ancestors.last().copied();
+                        let grandparent = ancestors.len().checked_sub(2).map(|i| ancestors[i]);
+                        let assigned = parent.is_some_and(|p| {
+                            p.kind_name() == "expression_list"
+                                && grandparent.is_some_and(|g| {
+                                    matches!(
+                                        g.kind_name(),
+                                        "assignment_statement" | "short_var_declaration"
+                                    ) && g.field("left") == Some(p)
+                                })
+                        });
+                        let addressed = parent.is_some_and(|p| {
+                            p.kind_name() == "unary_expression" && text(p).starts_with('&')
+                        });
+                        if assigned || addressed {
+                            set.insert(c.0);
+                        }
+                    }
+                    _ => {}
+                }
+            });
+        }
+        let mut out = HashSet::new();
+        for (field, tys) in &cands {
+            if set.contains(field) {
+                continue;
+            }
+            for t in tys {
+                if !positional.contains(*t) && made.contains(*t) {
+                    out.insert((t.to_string(), field.to_string()));
+                }
+            }
+        }
+        out
     }
 
     /// The first result type of a function of this package, or of method

@@ -3,12 +3,13 @@
 
 use super::RuleContext;
 use crate::diagnostic::{Diagnostic, Edit, Span};
-use crate::model::facts::AccessKind;
+use crate::model::facts::{AccessKind, Target};
 use crate::model::mapstate::{MapVal, OriginKind};
 
 const ID: &str = "nil-map-write";
 
 pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    never_set_fields(cx, out);
     for w in &cx.facts.accesses {
         let (AccessKind::IndexWrite, MapVal::Nil(origin)) = (w.kind, &w.nil) else {
             continue;
@@ -79,6 +80,52 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
         out.push(d);
+    }
+}
+
+/// Writes into an unexported map field that nothing in the package ever
+/// sets (`Package::nil_fields`): every value of the type has it nil, so the
+/// write panics whenever it runs.
+fn never_set_fields(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
+    if cx.pkg.nil_fields.is_empty() {
+        return;
+    }
+    for w in &cx.facts.accesses {
+        if w.kind != AccessKind::IndexWrite || matches!(w.nil, MapVal::Nil(_) | MapVal::Made) {
+            continue;
+        }
+        let Target::Field {
+            type_name, field, ..
+        } = &w.target
+        else {
+            continue;
+        };
+        if !cx
+            .pkg
+            .nil_fields
+            .contains(&(type_name.clone(), field.clone()))
+        {
+            continue;
+        }
+        let name = short(cx.text(w.map_span));
+        let mut d = Diagnostic::new(ID, w.span, format!("write to nil map {name}"));
+        let decl = cx.pkg.types.get(type_name).and_then(|t| {
+            cx.pkg
+                .struct_fields(&t.ty)
+                .and_then(|fs| fs.iter().find(|f| &f.name == field))
+                .map(|f| (t.file, f.span))
+        });
+        let why = format!(
+            "nothing in package {} sets {type_name}.{field}, so it is nil in every {type_name}",
+            cx.pkg.name
+        );
+        match decl {
+            Some((file, span)) if file == cx.file => d = d.label(span, why),
+            _ => d = d.label(w.map_span, why),
+        }
+        out.push(d.help(format!(
+            "make the map where {type_name} values are created ({field}: make(...) in the constructor or literal), or lazily before writing: if {name} == nil {{ {name} = make(...) }}"
+        )));
     }
 }
 
