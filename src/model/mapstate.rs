@@ -994,23 +994,26 @@ impl<'a> Analyzer<'a> {
                 Ty::Map(v, _) | Ty::Slice(v) => Some((**v).clone()),
                 _ => None,
             },
-            "call_expression" => {
-                let f = node.field("function")?;
-                match f.kind_name() {
-                    "identifier" if self.lookup(self.text(f)).is_none() => {
-                        self.pkg.result_of(None, self.text(f)).cloned()
-                    }
-                    "selector_expression" => {
-                        let recv = match self.expr_type(f.field("operand")?)? {
-                            Ty::Pointer(p) => *p,
-                            t => t,
-                        };
-                        let Ty::Named(t) = recv else { return None };
-                        let m = self.text(f.field("field")?);
-                        self.pkg.result_of(Some(&t), m).cloned()
-                    }
-                    _ => None,
-                }
+            "call_expression" => self.call_result(node, 0),
+            _ => None,
+        }
+    }
+
+    /// Result `i` of a call of a function or method of this package.
+    fn call_result(&self, node: Node<'_>, i: usize) -> Option<Ty> {
+        let f = node.field("function")?;
+        match f.kind_name() {
+            "identifier" if self.lookup(self.text(f)).is_none() => {
+                self.pkg.result_at(None, self.text(f), i).cloned()
+            }
+            "selector_expression" => {
+                let recv = match self.expr_type(f.field("operand")?)? {
+                    Ty::Pointer(p) => *p,
+                    t => t,
+                };
+                let Ty::Named(t) = recv else { return None };
+                let m = self.text(f.field("field")?);
+                self.pkg.result_at(Some(&t), m, i).cloned()
             }
             _ => None,
         }
@@ -1505,6 +1508,20 @@ impl<'a> Analyzer<'a> {
                 if existing.is_none() {
                     self.facts.vars[id as usize].ty = inferred;
                 }
+            } else if right.len() == 1 && existing.is_none() {
+                // `m, err := load()`: result i; `v, ok := m[k]` (and type
+                // assertions, receives): the value's type.
+                let r = strip_parens(right[0]);
+                let ty = match r.kind_name() {
+                    "call_expression" => self.call_result(r, i),
+                    "index_expression" | "type_assertion_expression" | "unary_expression"
+                        if i == 0 =>
+                    {
+                        self.expr_type(r)
+                    }
+                    _ => None,
+                };
+                self.facts.vars[id as usize].ty = ty;
             }
             // `v := m[k]`, `v, ok := m[k]`, `b := a`, `b := *p`: a struct copy.
             let rhs = if paired {
@@ -1981,13 +1998,13 @@ impl<'a> Analyzer<'a> {
                         );
                         return Some(ty);
                     }
-                    return None;
+                    return self.call_result(rhs, 0);
                 }
                 if f.kind_name() != "identifier"
                     || !matches!(fname, "make" | "new")
                     || self.lookup(fname).is_some()
                 {
-                    return None;
+                    return self.call_result(rhs, 0);
                 }
                 let ty = Ty::from_node(named_children(args).next()?, self.src);
                 if fname == "make" {
@@ -3052,7 +3069,9 @@ impl<'a> Analyzer<'a> {
                         || ["debug", "trace", "verbose"]
                             .iter()
                             .any(|w| text.contains(w))
-                        || self.compares_loop_var(c, loop_vars)
+                        // `k == x` on the key: one entry. A value can
+                        // match many (`if n == 1` over counts).
+                        || self.compares_loop_var(c, &loop_vars[..loop_vars.len().min(1)])
                 })
             }
             _ => false,

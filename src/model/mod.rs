@@ -620,6 +620,11 @@ impl Package {
     /// The first result type of a function of this package, or of method
     /// `name` of type `recv_type` when given.
     pub fn result_of(&self, recv_type: Option<&str>, name: &str) -> Option<&Ty> {
+        self.result_at(recv_type, name, 0)
+    }
+
+    /// Result `i` of a function of this package (see [`Package::result_of`]).
+    pub fn result_at(&self, recv_type: Option<&str>, name: &str, i: usize) -> Option<&Ty> {
         let mut found = self.funcs.iter().filter(|f| {
             f.name == name && f.receiver.as_ref().map(|r| r.type_name.as_str()) == recv_type
         });
@@ -628,7 +633,7 @@ impl Package {
         if found.any(|g| g.results != f.results) {
             return None;
         }
-        f.results.first()
+        f.results.get(i)
     }
 
     pub fn func_at(&self, file: usize, span: Span) -> Option<&FuncDecl> {
