@@ -606,6 +606,14 @@ fn doc_says_caller_holds_lock(doc: &str) -> bool {
         "requires the lock",
         "assumes the lock",
         "expects the lock",
+        "caller holds",
+        "callers hold",
+        "caller has locked",
+        "caller must lock",
+        "called with the lock",
+        "called with the mutex",
+        "called under the lock",
+        "called with lock held",
     ];
     // Phrases that only describe, unless the comment also speaks of the
     // caller or of what the function assumes ("Assumes write lock is held").
@@ -2617,11 +2625,21 @@ impl<'a> Analyzer<'a> {
         });
         let mut exit: Option<State> = None;
         let mut carried: Option<State> = None;
+        // A case that takes a message (`case r := <-reqs:`) makes the loop
+        // an actor handling requests, in all its cases. Bare ticks and
+        // signals alone (`case <-t.C:`, `case <-stop:`) hand nothing over,
+        // so they show no ownership.
+        let actor = cases.iter().any(|case| {
+            case.field("communication")
+                .is_some_and(|c| c.kind_name() == "receive_statement" && c.field("left").is_some())
+        });
         for case in &cases {
             let mut cs = st.clone();
-            let receives = case.field("communication").is_some_and(|c| {
-                c.kind_name() == "receive_statement" || self.text(c).trim_start().starts_with("<-")
-            });
+            let receives = actor
+                && case.field("communication").is_some_and(|c| {
+                    c.kind_name() == "receive_statement"
+                        || self.text(c).trim_start().starts_with("<-")
+                });
             // An event loop blocks for its next message in a bare `for {}`;
             // a select with a default case just polls.
             let event_loop = receives && !has_default && self.loop_fn > 0 && in_bare_for(node);
@@ -3447,7 +3465,7 @@ impl<'a> Analyzer<'a> {
             "call_expression" if parent.field("function") == Some(lit) => match parent.parent() {
                 Some(g) if g.kind_name() == "go_statement" => (CtxKind::Go, g, fresh),
                 Some(d) if d.kind_name() == "defer_statement" => {
-                    (CtxKind::Defer, d, st.locks.at_deferred_run())
+                    (CtxKind::Defer, d, self.deferred_locks(lit, st))
                 }
                 _ => (CtxKind::Closure, lit, st.locks.clone()),
             },
@@ -3480,6 +3498,30 @@ impl<'a> Analyzer<'a> {
                 None => (CtxKind::Closure, lit, unknown),
             },
         }
+    }
+
+    /// The locks a deferred literal runs under: those with a deferred
+    /// unlock registered (see `Locks::at_deferred_run`), and those held at
+    /// the `defer` that the literal itself unlocks (`mu.Lock(); defer
+    /// func() { ...; mu.Unlock() }()`): held until it releases them.
+    fn deferred_locks(&self, lit: Node<'_>, st: &State) -> Locks {
+        let mut locks = st.locks.at_deferred_run();
+        let text = self.text(lit);
+        for (k, m) in &st.locks.must {
+            let base = match k.rsplit_once('.') {
+                Some((b, "Mutex" | "RWMutex")) => Some(b),
+                _ => None,
+            };
+            let unlocks = |key: &str| {
+                text.contains(&format!("{key}.Unlock()"))
+                    || text.contains(&format!("{key}.RUnlock()"))
+            };
+            if unlocks(k) || base.is_some_and(unlocks) {
+                locks.must.insert(k.clone(), *m);
+                locks.may.insert(k.clone(), *m);
+            }
+        }
+        locks
     }
 
     /// `worker := func() {...}` later started with `go worker()` in the same
