@@ -16,7 +16,18 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let lk = Lookups::new(cx.pkg);
+    // Each reported range with its `for` statement's span.
+    let mut found: Vec<(Span, Diagnostic)> = Vec::new();
+    let out_all = out;
+    let out = &mut Vec::new();
+    // The range whose reports `out` holds (every branch below may
+    // `continue`): moved to `found` when the next one starts.
+    let mut last: Option<Span> = None;
     for r in &cx.facts.map_ranges {
+        if let Some(sp) = last {
+            found.extend(out.drain(..).map(|d| (sp, d)));
+        }
+        last = Some(r.span);
         if r.runs_once || debug_dump(cx, r) {
             continue;
         }
@@ -61,6 +72,56 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             out.push(with_fix(cx, r, &name, d));
         }
     }
+    if let Some(sp) = last {
+        found.extend(out.drain(..).map(|d| (sp, d)));
+    }
+    out_all.extend(outermost(found));
+}
+
+/// The map's name in a message `range over map NAME ...`.
+fn cx_name(message: &str) -> &str {
+    let rest = message.strip_prefix("range over map ").unwrap_or(message);
+    [" writes ", " collects ", " builds "]
+        .iter()
+        .filter_map(|w| rest.find(w))
+        .min()
+        .map_or(rest, |i| &rest[..i])
+}
+
+/// Nested ranges over maps that feed the same output (`for k, inner :=
+/// range outer { for _, v := range inner { out = append(out, v) } }`): one
+/// report, on the outer loop, naming the inner one.
+fn outermost(found: Vec<(Span, Diagnostic)>) -> Vec<Diagnostic> {
+    let shares = |a: &Diagnostic, b: &Diagnostic| {
+        a.labels
+            .iter()
+            .any(|x| b.labels.iter().any(|y| x.span == y.span))
+    };
+    let mut keep: Vec<Option<Diagnostic>> = Vec::with_capacity(found.len());
+    let mut inner_of: Vec<Option<usize>> = vec![None; found.len()];
+    for (i, (si, di)) in found.iter().enumerate() {
+        inner_of[i] = found.iter().position(|(sj, dj)| {
+            sj.start <= si.start && si.end <= sj.end && sj != si && shares(di, dj)
+        });
+    }
+    for (_, d) in &found {
+        keep.push(Some(d.clone()));
+    }
+    for (i, outer) in inner_of.iter().enumerate() {
+        if let Some(o) = *outer {
+            let head = found[i].1.span;
+            let inner = cx_name(&found[i].1.message);
+            let msg = format!("the inner range over map {inner} is in iteration order too");
+            if let Some(d) = keep[o].as_mut() {
+                d.labels.push(crate::diagnostic::Label {
+                    span: head,
+                    message: msg,
+                });
+            }
+            keep[i] = None;
+        }
+    }
+    keep.into_iter().flatten().collect()
 }
 
 /// The channel send at `send` goes to a channel that several goroutines,
