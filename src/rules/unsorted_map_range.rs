@@ -5,7 +5,7 @@ use super::{Lookups, RuleContext, at_or_after};
 use crate::diagnostic::{Diagnostic, Edit, Span};
 use crate::fields::FieldExt;
 use crate::model::facts::MapRange;
-use crate::model::{Ancestors, Ty, for_each_named, named_children};
+use crate::model::{Ancestors, Package, Ty, for_each_named, named_children};
 use tree_sitter::Node;
 
 const ID: &str = "unsorted-map-range";
@@ -621,12 +621,14 @@ enum Via {
 /// Classifies the use of the value at `node` (an identifier or a call of
 /// file `file`).
 /// `top` is a node above it (its function's body, the file's root).
-fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
+fn classify(pkg: &Package, src: &str, top: Node<'_>, node: Node<'_>) -> Use {
     let text = |n: Node<'_>| &src[n.byte_range()];
     let up = Ancestors::new(top, node);
     let mut cur = node;
     let mut k = 1;
     let mut via = Via::Direct;
+    // The node below `cur` (an argument, when `cur` is an argument list).
+    let mut below = node;
     while let Some(p) = up.get(k) {
         k += 1;
         match p.kind_name() {
@@ -648,6 +650,12 @@ fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
                     Use::Neutral
                 } else if is_emit(f) {
                     Use::Emitted(Span::of(p), "emitted here")
+                } else if p
+                    .field("arguments")
+                    .and_then(|a| named_children(a).position(|x| x == below))
+                    .is_some_and(|i| helper_emits(pkg, f, i))
+                {
+                    Use::Emitted(Span::of(p), "emitted by this helper")
                 } else {
                     // Passed to another function: what it does is unknown.
                     Use::Unknown
@@ -695,6 +703,7 @@ fn classify(src: &str, top: Node<'_>, node: Node<'_>) -> Use {
             k if k.ends_with("_statement") || k == "block" => return Use::Unknown,
             _ => {}
         }
+        below = cur;
         cur = p;
     }
     Use::Unknown
@@ -765,7 +774,7 @@ fn first_use_via<'a>(
                 _ => r,
             },
         };
-        match classify(src, body, value) {
+        match classify(lk.pkg, src, body, value) {
             Use::Neutral => continue,
             Use::Assigned(next, how) if hops < MAX_HOPS => {
                 // Held through two literals: too far to follow.
@@ -842,7 +851,7 @@ fn callers<'a>(cx: &RuleContext<'a>, lk: &Lookups<'a>, r: &MapRange) -> Callers 
     for &(fi, call) in calls.iter() {
         let file = &cx.pkg.files[fi];
         let root = file.tree.root_node();
-        let decided = match classify(file.text(), root, call) {
+        let decided = match classify(cx.pkg, file.text(), root, call) {
             Use::Assigned(var, how) => first_use_via(
                 lk,
                 fi,
@@ -926,6 +935,59 @@ fn is_emit(f: &str) -> bool {
         ]
         .iter()
         .any(|m| f.ends_with(m))
+}
+
+/// `f` is a function of this package whose parameter `i` it encodes or
+/// joins (`func writeJSON(w http.ResponseWriter, code int, v any) {
+/// ...json.NewEncoder(w).Encode(v) }`): one level, by its text.
+fn helper_emits(pkg: &Package, f: &str, i: usize) -> bool {
+    let mut found = pkg
+        .funcs
+        .iter()
+        .filter(|d| d.name == f && d.receiver.is_none());
+    let (Some(decl), None) = (found.next(), found.next()) else {
+        return false;
+    };
+    let file = &pkg.files[decl.file];
+    let src = file.text();
+    let Some(node) = file
+        .tree
+        .root_node()
+        .descendant_for_byte_range(decl.span.start, decl.span.end)
+        .filter(|n| n.kind_name() == "function_declaration")
+    else {
+        return false;
+    };
+    let Some(params) = node.field("parameters") else {
+        return false;
+    };
+    let mut names = Vec::new();
+    for p in named_children(params) {
+        if p.kind_name() != "parameter_declaration" {
+            return false;
+        }
+        let mut c = p.walk();
+        let ns: Vec<Node<'_>> = p.children_by_field_name("name", &mut c).collect();
+        if ns.is_empty() {
+            names.push("");
+        }
+        names.extend(ns.iter().map(|n| &src[n.byte_range()]));
+    }
+    let Some(name) = names.get(i).filter(|n| !n.is_empty() && **n != "_") else {
+        return false;
+    };
+    let Some(body) = node.field("body") else {
+        return false;
+    };
+    let body = &src[body.byte_range()];
+    [
+        format!("Encode({name})"),
+        format!("Marshal({name})"),
+        format!("MarshalIndent({name},"),
+        format!("strings.Join({name},"),
+    ]
+    .iter()
+    .any(|p| body.contains(p.as_str()))
 }
 
 /// Calls that print (for a loop over the collected slice).
