@@ -35,9 +35,11 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         if o.kind == AccessKind::Reassign
             && let Target::Field {
                 base_root: Some(b),
+                base,
                 field,
                 ..
             } = &o.target
+            && !only_when_nil(cx, o.span, base, field)
         {
             let at = first_reassign
                 .entry((*b, field.as_str()))
@@ -151,6 +153,36 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         out.extend(d);
     }
+}
+
+/// The reassignment at `span` only runs when the field was nil (`if
+/// o.Headers == nil { o.Headers = map[string]string{} }`): when it was
+/// not, the copy still shares the caller's map.
+fn only_when_nil(cx: &RuleContext<'_>, span: Span, base: &str, field: &str) -> bool {
+    let root = cx.pkg.files[cx.file].tree.root_node();
+    let Some(mut n) = root.descendant_for_byte_range(span.start, span.end) else {
+        return false;
+    };
+    let nil_test = format!("{base}.{field}==nil");
+    while let Some(p) = n.parent() {
+        match p.kind_name() {
+            "function_declaration" | "method_declaration" | "func_literal" => return false,
+            "if_statement" if p.field("consequence") == Some(n) => {
+                let cond: String = p
+                    .field("condition")
+                    .map(|c| cx.text(Span::of(c)))
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect();
+                if cond.contains(&nil_test) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        n = p;
+    }
+    false
 }
 
 /// `rest` (`cfg.limits`) names fields held by value, one inside the other,
