@@ -93,7 +93,14 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
                 {
                     // Stored back (`m[k] = v`), or the new map read for local
                     // use: not lost.
-                    let (stored, read) = later.get(cx, &lk, var.ctx, &var.name, field, a.span.end);
+                    // A range variable lives in its loop: a later loop's
+                    // variable of the same name is another one.
+                    let until = match src {
+                        CopySource::Range(..) => loop_end(cx, var.span),
+                        _ => usize::MAX,
+                    };
+                    let (stored, read) =
+                        later.get(cx, &lk, var.ctx, &var.name, field, a.span.end, until);
                     (!stored && !read).then(|| {
                         let kind = if matches!(src, CopySource::Range(..)) {
                             "range copy"
@@ -301,7 +308,7 @@ fn used_after<'a>(
     }
     let var = f.var(r);
     let from = if a.in_loop { 0 } else { a.span.end };
-    let (stored, read) = later.get(cx, lk, var.ctx, &var.name, field, from);
+    let (stored, read) = later.get(cx, lk, var.ctx, &var.name, field, from, usize::MAX);
     stored || read
 }
 
@@ -608,7 +615,7 @@ fn is_selector_operand(n: &Ancestors<'_>) -> bool {
 #[derive(Default)]
 struct LaterUses {
     /// (context, variable, field) -> (last stored, last read).
-    last: HashMap<(usize, String, String), LastUses>,
+    last: HashMap<(usize, String, String, usize), LastUses>,
 }
 
 type LastUses = (Option<usize>, Option<usize>);
@@ -623,15 +630,16 @@ impl LaterUses {
         name: &str,
         field: &str,
         from: usize,
+        until: usize,
     ) -> (bool, bool) {
-        let key = (ctx, name.to_string(), field.to_string());
+        let key = (ctx, name.to_string(), field.to_string(), until);
         let (stored, read) = *self.last.entry(key).or_insert_with(|| {
             let Some(body) = cx.ctx_body(ctx) else {
                 return (None, None);
             };
             let refs = lk.refs(cx.file, body, name);
             let (mut stored, mut read) = (None, None);
-            for &r in refs.iter().rev() {
+            for &r in refs.iter().rev().filter(|r| r.start_byte() < until) {
                 if stored.is_some() && read.is_some() {
                     break;
                 }
@@ -652,6 +660,20 @@ impl LaterUses {
             read.is_some_and(|s| s >= from),
         )
     }
+}
+
+/// The end of the `for` statement that declares the range variable at
+/// `decl` (the end of the file when it cannot be found).
+fn loop_end(cx: &RuleContext<'_>, decl: Span) -> usize {
+    let root = cx.pkg.files[cx.file].tree.root_node();
+    let mut n = root.descendant_for_byte_range(decl.start, decl.end);
+    while let Some(c) = n {
+        if c.kind_name() == "for_statement" {
+            return c.end_byte();
+        }
+        n = c.parent();
+    }
+    usize::MAX
 }
 
 /// A map field whose comment says copies share it on purpose.

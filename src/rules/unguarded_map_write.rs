@@ -26,11 +26,27 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     // Deferred mutations are `deferred-map-mutation`'s to report.
     let deferred = |ctx: usize| cx.facts.chain(ctx).any(|c| c.kind == CtxKind::Defer);
     let mut others = HashMap::new();
+    // Functions called from goroutine literals run on those goroutines
+    // too (`go func() { out[i] = fib(n) }()` in a loop): one level.
+    for (fi, ff) in cx.all.iter().enumerate() {
+        for c in ff
+            .ctxs
+            .iter()
+            .filter(|c| matches!(c.kind, CtxKind::Go | CtxKind::GoLike))
+        {
+            for name in called_functions(cx, fi, c.span) {
+                *go_started.entry(name).or_default() |= c.in_loop;
+            }
+        }
+    }
     for w in cx
         .facts
         .accesses
         .iter()
         .filter(|a| a.kind.is_write() && a.is_map && !deferred(a.ctx))
+        // Held through a sync.Cond's locker (`q.cond.L.Lock()`): the
+        // mutex given to sync.NewCond, whichever it is.
+        .filter(|a| !a.locks.must.keys().any(|k| k.ends_with(".L")))
     {
         let d = match &w.target {
             Target::Local(_) => {
@@ -42,6 +58,38 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         out.extend(d);
     }
+}
+
+/// The package functions called by name in the function literal spanning
+/// `span` of file `fi`.
+fn called_functions<'a>(cx: &RuleContext<'a>, fi: usize, span: Span) -> Vec<&'a str> {
+    let file = &cx.pkg.files[fi];
+    let src = file.text();
+    let Some(lit) = file
+        .tree
+        .root_node()
+        .descendant_for_byte_range(span.start, span.end)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    crate::model::for_each_named(lit, |n| {
+        if n.kind_name() == "call_expression"
+            && let Some(f) = n.field("function")
+            && f.kind_name() == "identifier"
+        {
+            let name = &src[f.byte_range()];
+            if cx
+                .pkg
+                .funcs
+                .iter()
+                .any(|d| d.receiver.is_none() && d.name == name)
+            {
+                out.push(name);
+            }
+        }
+    });
+    out
 }
 
 fn text<'a>(cx: &'a RuleContext<'_>, span: Span) -> &'a str {
@@ -402,6 +450,22 @@ fn handler_field(cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnostic> {
     // A handler method some caller runs under a lock (a wrapping handler
     // that serialises requests) is guarded there.
     let method = func.name.as_deref().unwrap_or("");
+    // A method only shaped like a handler: registered as a method value
+    // (`mux.HandleFunc("/", a.login)`, `http.HandlerFunc(a.login)`), or
+    // `ServeHTTP`. Called directly, it may get a fresh value per request.
+    if method != "ServeHTTP" && f.concurrent_within(w.ctx, usize::MAX).is_none() {
+        let needle = format!(".{method}");
+        let registered = cx.pkg.files.iter().any(|file| {
+            let src = file.text();
+            src.match_indices(&needle).any(|(at, _)| {
+                let rest = src[at + needle.len()..].trim_start();
+                rest.starts_with(')') || rest.starts_with(',')
+            })
+        });
+        if !registered {
+            return None;
+        }
+    }
     if cx
         .all
         .iter()

@@ -650,12 +650,15 @@ fn classify(pkg: &Package, src: &str, top: Node<'_>, node: Node<'_>) -> Use {
                     Use::Neutral
                 } else if is_emit(f) {
                     Use::Emitted(Span::of(p), "emitted here")
-                } else if p
+                } else if let Some(u) = p
                     .field("arguments")
                     .and_then(|a| named_children(a).position(|x| x == below))
-                    .is_some_and(|i| helper_emits(pkg, f, i))
+                    .and_then(|i| helper_use(pkg, f, i))
                 {
-                    Use::Emitted(Span::of(p), "emitted by this helper")
+                    match u {
+                        HelperUse::Sorts => Use::Sorted,
+                        HelperUse::Emits => Use::Emitted(Span::of(p), "emitted by this helper"),
+                    }
                 } else {
                     // Passed to another function: what it does is unknown.
                     Use::Unknown
@@ -940,31 +943,51 @@ fn is_emit(f: &str) -> bool {
 /// `f` is a function of this package whose parameter `i` it encodes or
 /// joins (`func writeJSON(w http.ResponseWriter, code int, v any) {
 /// ...json.NewEncoder(w).Encode(v) }`): one level, by its text.
-fn helper_emits(pkg: &Package, f: &str, i: usize) -> bool {
+enum HelperUse {
+    Sorts,
+    Emits,
+}
+
+fn helper_use(pkg: &Package, f: &str, i: usize) -> Option<HelperUse> {
+    let body = helper_body_for(pkg, f, i)?;
+    let (body, name) = (body.0, body.1);
+    let sorts = [
+        format!("Sort({name})"),
+        format!("Strings({name})"),
+        format!("Ints({name})"),
+        format!("Sort({name},"),
+        format!("SortFunc({name},"),
+        format!("SortStableFunc({name},"),
+        format!("Slice({name},"),
+        format!("SliceStable({name},"),
+    ];
+    if sorts.iter().any(|p| body.contains(p.as_str())) {
+        return Some(HelperUse::Sorts);
+    }
+    helper_emits(body, name).then_some(HelperUse::Emits)
+}
+
+/// The body text of package function `f` and the name of its parameter `i`.
+fn helper_body_for<'p>(pkg: &'p Package, f: &str, i: usize) -> Option<(&'p str, &'p str)> {
     let mut found = pkg
         .funcs
         .iter()
         .filter(|d| d.name == f && d.receiver.is_none());
     let (Some(decl), None) = (found.next(), found.next()) else {
-        return false;
+        return None;
     };
     let file = &pkg.files[decl.file];
     let src = file.text();
-    let Some(node) = file
+    let node = file
         .tree
         .root_node()
         .descendant_for_byte_range(decl.span.start, decl.span.end)
-        .filter(|n| n.kind_name() == "function_declaration")
-    else {
-        return false;
-    };
-    let Some(params) = node.field("parameters") else {
-        return false;
-    };
+        .filter(|n| n.kind_name() == "function_declaration")?;
+    let params = node.field("parameters")?;
     let mut names = Vec::new();
     for p in named_children(params) {
         if p.kind_name() != "parameter_declaration" {
-            return false;
+            return None;
         }
         let mut c = p.walk();
         let ns: Vec<Node<'_>> = p.children_by_field_name("name", &mut c).collect();
@@ -973,13 +996,13 @@ fn helper_emits(pkg: &Package, f: &str, i: usize) -> bool {
         }
         names.extend(ns.iter().map(|n| &src[n.byte_range()]));
     }
-    let Some(name) = names.get(i).filter(|n| !n.is_empty() && **n != "_") else {
-        return false;
-    };
-    let Some(body) = node.field("body") else {
-        return false;
-    };
-    let body = &src[body.byte_range()];
+    let name = *names.get(i).filter(|n| !n.is_empty() && **n != "_")?;
+    let body = node.field("body")?;
+    Some((&src[body.byte_range()], name))
+}
+
+/// The helper's body encodes, marshals or joins its parameter `name`.
+fn helper_emits(body: &str, name: &str) -> bool {
     [
         format!("Encode({name})"),
         format!("Marshal({name})"),
