@@ -515,8 +515,23 @@ impl Package {
         // Types the package makes values of (a literal, `new(T)`, `var x
         // T`): a type never made here is dead code, or made elsewhere.
         let mut made: HashSet<String> = HashSet::new();
+        // Where a declaration can set a field (its name) or make a value of
+        // a type (`T{`, `new(T)`, `var x T`): a type's bare name is in every
+        // method's receiver, so it alone does not call for a walk.
+        let makes: Vec<(String, String, String)> = types
+            .iter()
+            .map(|t| (format!("{t}{{"), format!("new({t})"), format!(" {t}\n")))
+            .collect();
+        let sets: Vec<(String, String)> = cands
+            .keys()
+            .map(|c| (format!(".{c}"), format!("{c}:")))
+            .collect();
         let mentions = |text: &str| {
-            cands.keys().any(|c| text.contains(c)) || types.iter().any(|t| text.contains(t))
+            sets.iter()
+                .any(|(a, b)| text.contains(a.as_str()) || text.contains(b.as_str()))
+                || makes
+                    .iter()
+                    .any(|(a, b, c)| text.contains(a) || text.contains(b) || text.contains(c))
         };
         for file in &self.files {
             let src = file.text();

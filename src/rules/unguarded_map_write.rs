@@ -27,8 +27,14 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
     let deferred = |ctx: usize| cx.facts.chain(ctx).any(|c| c.kind == CtxKind::Defer);
     let mut others = HashMap::new();
     // Functions called from goroutine literals run on those goroutines
-    // too (`go func() { out[i] = fib(n) }()` in a loop): one level.
-    for (fi, ff) in cx.all.iter().enumerate() {
+    // too (`go func() { out[i] = fib(n) }()` in a loop): one level. Only
+    // package-level maps use it.
+    let writes_globals = cx
+        .facts
+        .accesses
+        .iter()
+        .any(|a| a.kind.is_write() && matches!(a.target, Target::Global(_)));
+    for (fi, ff) in cx.all.iter().enumerate().filter(|_| writes_globals) {
         for c in ff
             .ctxs
             .iter()
