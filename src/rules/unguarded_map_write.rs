@@ -55,9 +55,9 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         .filter(|a| !a.locks.must.keys().any(|k| k.ends_with(".L")))
     {
         let d = match &w.target {
-            Target::Local(_) => {
-                captured_by_goroutine(cx, w, &mut others).or_else(|| param_of_pooled_worker(cx, w))
-            }
+            Target::Local(_) => captured_by_goroutine(cx, w, &mut others)
+                .or_else(|| param_of_pooled_worker(cx, w))
+                .or_else(|| written_while_goroutine_uses(cx, w)),
             Target::Field { .. } => guarded.check(cx, w).or_else(|| handler_field(cx, w)),
             Target::Global(name) => package_level(cx, w, name, &go_started),
             Target::Other => None,
@@ -287,6 +287,66 @@ fn waited_in_iteration(cx: &RuleContext<'_>, start: Span) -> bool {
             || (s.kind_name() == "expression_statement"
                 && cx.text(Span::of(*s)).trim_end().ends_with(".Wait()"))
     })
+}
+
+/// Shape 1c: a local map written by its own function after starting a
+/// goroutine that uses it (reads included), before any wait: `go func() {
+/// for { _ = cfg["mode"] } }(); cfg["mode"] = "fast"`.
+fn written_while_goroutine_uses(cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnostic> {
+    let Target::Local(v) = w.target else {
+        return None;
+    };
+    let f = cx.facts;
+    let decl_ctx = f.var(v).ctx;
+    if w.locks.unknown
+        || !w.locks.must.is_empty()
+        || w.event_loop
+        || f.concurrent_within(w.ctx, decl_ctx).is_some()
+    {
+        return None;
+    }
+    let (a, g) = f.accesses.iter().find_map(|a| {
+        if a.target != w.target || !a.locks.must.is_empty() || a.locks.unknown {
+            return None;
+        }
+        let g_id = f.concurrent_within_id(a.ctx, decl_ctx)?;
+        let g = &f.ctxs[g_id];
+        // The goroutine waits (a receive, `Wait()`) before its access: a
+        // hand-over after the write, most likely.
+        let waits_first = f
+            .sync_points
+            .iter()
+            .any(|&(c, at)| within(f, c, g_id) && at < a.span.start);
+        (matches!(g.kind, CtxKind::Go | CtxKind::GoLike)
+            && !waits_first
+            && g.start.end < w.span.start
+            && !synced_between(f, decl_ctx, g.start.end, w.span.start))
+        .then_some((a, g))
+    })?;
+    let name = text(cx, w.map_span);
+    let how = if a.kind.is_write() { "writes" } else { "reads" };
+    Some(
+        Diagnostic::new(
+            ID,
+            w.span,
+            format!("unguarded write to map {name} shared with a goroutine"),
+        )
+        .label(
+            first_line(cx, g.start),
+            format!("this goroutine {how} {name}, and may still be running"),
+        )
+        .label(a.span, format!("{how} {name} here"))
+        .help(HELP_LOCAL),
+    )
+}
+
+/// The first line of `span`.
+fn first_line(cx: &RuleContext<'_>, span: Span) -> Span {
+    let text = cx.text(span);
+    Span {
+        start: span.start,
+        end: span.start + text.find('\n').unwrap_or(text.len()),
+    }
 }
 
 /// Is `ctx` `outer` or nested in it?
