@@ -306,7 +306,10 @@ fn written_while_goroutine_uses(cx: &RuleContext<'_>, w: &MapAccess) -> Option<D
         return None;
     }
     let (a, g) = f.accesses.iter().find_map(|a| {
-        if a.target != w.target || !a.locks.must.is_empty() || a.locks.unknown {
+        // A goroutine that writes the map is reported at its own write
+        // (shape 1), with this write as the other access.
+        if a.target != w.target || a.kind.is_write() || !a.locks.must.is_empty() || a.locks.unknown
+        {
             return None;
         }
         let g_id = f.concurrent_within_id(a.ctx, decl_ctx)?;
@@ -324,7 +327,7 @@ fn written_while_goroutine_uses(cx: &RuleContext<'_>, w: &MapAccess) -> Option<D
         .then_some((a, g))
     })?;
     let name = text(cx, w.map_span);
-    let how = if a.kind.is_write() { "writes" } else { "reads" };
+    let how = "reads";
     Some(
         Diagnostic::new(
             ID,
