@@ -1884,8 +1884,89 @@ impl<'a> Analyzer<'a> {
                 let t = self.expr_type(rhs)?;
                 value_struct(&t).then_some((CopySource::Index(Span::of(rhs)), t))
             }
+            // `dev := base.Clone()` where Clone only copies the struct.
+            "call_expression" => {
+                let f = rhs.field("function")?;
+                if f.kind_name() != "selector_expression"
+                    || rhs.field("arguments")?.named_child_count() != 0
+                {
+                    return None;
+                }
+                let o = strip_parens(f.field("operand")?);
+                if o.kind_name() != "identifier" {
+                    return None;
+                }
+                let method = self.text(f.field("field")?);
+                let name = self.text(o);
+                let (src, ty) = match self.lookup(name) {
+                    Some(id) => (CopySource::Var(id), self.var_ty(id)?),
+                    None => (
+                        CopySource::Global(Span::of(o)),
+                        self.pkg.vars.get(name)?.ty.clone()?,
+                    ),
+                };
+                let inner = match ty {
+                    Ty::Pointer(t) => *t,
+                    t => t,
+                };
+                let type_name = self.struct_name(&inner)?;
+                self.shallow_clone(&type_name, method)
+                    .then_some((src, inner))
+            }
             _ => None,
         }
+    }
+
+    /// Method `method` of `type_name` returns a copy of its receiver's
+    /// struct (`cp := *c; return &cp`) without giving any map field a map
+    /// of its own: the copy shares every map with the original.
+    fn shallow_clone(&self, type_name: &str, method: &str) -> bool {
+        let mut found = self.pkg.funcs.iter().filter(|f| {
+            f.name == method
+                && f.receiver
+                    .as_ref()
+                    .is_some_and(|r| r.type_name == type_name)
+        });
+        let (Some(decl), None) = (found.next(), found.next()) else {
+            return false;
+        };
+        let Some(recv) = decl.receiver.as_ref().and_then(|r| r.name.as_deref()) else {
+            return false;
+        };
+        let text = &self.pkg.files[decl.file].text()[decl.span.start..decl.span.end];
+        let Some(body) = text.find('{').map(|i| &text[i..]) else {
+            return false;
+        };
+        // `cp := *c` (pointer receiver) or `cp := c` (value receiver).
+        let Some(cp) = body.lines().find_map(|l| {
+            let (lhs, rhs) = l.split_once(":=")?;
+            let rhs = rhs.trim();
+            (rhs == format!("*{recv}") || rhs == recv)
+                .then(|| lhs.trim())
+                .filter(|c| c.chars().all(|ch| ch.is_alphanumeric() || ch == '_'))
+        }) else {
+            return false;
+        };
+        let returns = body.contains(&format!("return &{cp}\n"))
+            || body.contains(&format!("return {cp}\n"))
+            || body.contains(&format!("return &{cp}}}"))
+            || body.contains(&format!("return {cp}}}"));
+        let maps: Vec<&str> = self
+            .pkg
+            .types
+            .get(type_name)
+            .and_then(|t| self.pkg.struct_fields(&t.ty))
+            .map(|fs| {
+                fs.iter()
+                    .filter(|f| matches!(self.pkg.resolve(&f.ty), Ty::Map(..)))
+                    .map(|f| f.name.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let gives_own = maps.iter().any(|m| body.contains(&format!("{cp}.{m} =")))
+            || body.contains("maps.Clone")
+            || body.contains("make(");
+        returns && !maps.is_empty() && !gives_own
     }
 
     /// A package function named `new...`/`New...` returning one of the
