@@ -2097,6 +2097,29 @@ impl<'a> Analyzer<'a> {
                 }
                 let ty = Ty::from_node(named_children(args).next()?, self.src);
                 if fname == "make" {
+                    // `make([]T, 4)`: each element (up to 16) is a zero `T`.
+                    if let Ty::Slice(elem) = self.resolve(&ty).clone()
+                        && !matches!(*elem, Ty::Pointer(_))
+                        && self.struct_name(&elem).is_some()
+                        && let Some(n) = named_children(args)
+                            .nth(1)
+                            .and_then(|l| self.text(l).parse::<usize>().ok())
+                        && n <= 16
+                    {
+                        let origin = Origin {
+                            span: Span::of(rhs),
+                            kind: OriginKind::ZeroStruct {
+                                type_name: named_children(args)
+                                    .next()
+                                    .map(|t| self.text(t).trim_start_matches("[]").to_string())
+                                    .unwrap_or_default(),
+                            },
+                        };
+                        for i in 0..n {
+                            let e = path.child(Seg::Key(i.to_string()));
+                            self.zero_init(st, &e, &elem, origin.clone(), 0);
+                        }
+                    }
                     if let Ty::Map(v, _) = self.resolve(&ty).clone() {
                         st.vals.insert(path.clone(), MapVal::Made);
                         if self.pkg.is_map(&v) && !self.local_shadowed(&v) {
