@@ -34,7 +34,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
             .sinks
             .iter()
             .any(|(span, _)| cx.text(*span).contains("os.Stdout"));
-        if r.runs_once || (debug_dump(cx, r) && !to_stdout) {
+        if r.runs_once || (debug_dump(cx, r) && !to_stdout) || single_entry(cx, r) {
             continue;
         }
         let name = cx.text(r.map_span).to_string();
@@ -82,6 +82,52 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         found.extend(out.drain(..).map(|d| (sp, d)));
     }
     out_all.extend(outermost(found));
+}
+
+/// The map is a local made from a literal with one entry and never written
+/// in the function: one order only.
+fn single_entry(cx: &RuleContext<'_>, r: &MapRange) -> bool {
+    let name = cx.text(r.map_span);
+    let f = cx.facts;
+    let Some((id, var)) = f
+        .vars
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.name == name && v.span.start < r.span.start)
+        .max_by_key(|(_, v)| v.span.start)
+    else {
+        return false;
+    };
+    let id = id as u32;
+    if f.accesses
+        .iter()
+        .any(|a| a.target == crate::model::facts::Target::Local(id) && a.kind.is_write())
+        || f.addr_taken.contains(&id)
+    {
+        return false;
+    }
+    let root = cx.pkg.files[cx.file].tree.root_node();
+    let Some(decl) = root
+        .descendant_for_byte_range(var.span.start, var.span.end)
+        .and_then(|n| n.parent())
+        .and_then(|l| l.parent())
+        .filter(|d| d.kind_name() == "short_var_declaration")
+    else {
+        return false;
+    };
+    let Some(right) = decl.field("right") else {
+        return false;
+    };
+    // Not named between the declaration and the loop (a call could fill it).
+    let between = &cx.pkg.files[cx.file].text()[decl.end_byte()..r.span.start.max(decl.end_byte())];
+    if right.named_child_count() != 1 || between.contains(name) {
+        return false;
+    }
+    right
+        .named_child(0)
+        .filter(|v| v.kind_name() == "composite_literal")
+        .and_then(|v| v.field("body"))
+        .is_some_and(|b| b.named_child_count() == 1)
 }
 
 /// The map's name in a message `range over map NAME ...`.
