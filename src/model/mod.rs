@@ -867,6 +867,28 @@ pub fn named_children_long(node: Node<'_>) -> Vec<Node<'_>> {
     node.named_children(&mut cursor).collect()
 }
 
+/// The parameter names of a `parameter_list`, one per parameter in order
+/// (`""` for an unnamed one; `a, b int` gives two; a variadic one counts
+/// as one). `None` when the list holds anything else.
+pub fn param_names<'s>(params: Node<'_>, src: &'s str) -> Option<Vec<&'s str>> {
+    let mut names = Vec::new();
+    for p in named_children(params) {
+        if !matches!(
+            p.kind_name(),
+            "parameter_declaration" | "variadic_parameter_declaration"
+        ) {
+            return None;
+        }
+        let mut c = p.walk();
+        let ns: Vec<Node<'_>> = p.children_by_field_name("name", &mut c).collect();
+        if ns.is_empty() {
+            names.push("");
+        }
+        names.extend(ns.iter().map(|n| &src[n.byte_range()]));
+    }
+    Some(names)
+}
+
 /// Every child of `node`, anonymous ones too, in order (through a cursor:
 /// one step each).
 pub fn all_children(node: Node<'_>) -> Vec<Node<'_>> {

@@ -466,13 +466,7 @@ fn package_level(
         w.span,
         format!("unguarded write to package-level map {map} {why}"),
     );
-    let head = Span {
-        start: start.start,
-        end: start.start
-            + cx.pkg.files[cx.file].text()[start.start..start.end]
-                .find('\n')
-                .unwrap_or(start.end - start.start),
-    };
+    let head = first_line(cx, start);
     d = d.label(head, label);
     Some(d.help(format!(
         "hold a package-level sync.Mutex around every access to {map}, or use a sync.Map where the access pattern fits"
@@ -544,13 +538,7 @@ fn handler_field(cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnostic> {
         return None;
     }
     let name = text(cx, w.map_span);
-    let head = Span {
-        start: start.start,
-        end: start.start
-            + cx.pkg.files[cx.file].text()[start.start..start.end]
-                .find('\n')
-                .unwrap_or(start.end - start.start),
-    };
+    let head = first_line(cx, start);
     Some(
         Diagnostic::new(
             ID,
@@ -589,15 +577,7 @@ fn param_of_pooled_worker(cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnos
     let fname = func.name.as_deref()?;
     // The parameter's position.
     let decl = node_at(cx, func.span)?;
-    let mut names = Vec::new();
-    for p in crate::model::named_children(decl.field("parameters")?) {
-        let mut c = p.walk();
-        let ns: Vec<Node<'_>> = p.children_by_field_name("name", &mut c).collect();
-        if ns.is_empty() {
-            names.push("");
-        }
-        names.extend(ns.iter().map(|n| cx.text(Span::of(*n))));
-    }
+    let names = crate::model::param_names(decl.field("parameters")?, cx.pkg.files[cx.file].text())?;
     let index = names.iter().position(|n| *n == var.name)?;
     // A `go fname(...)` in a loop passing one map, declared outside it.
     for (fi, ff) in cx.all.iter().enumerate() {

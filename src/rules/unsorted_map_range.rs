@@ -1035,19 +1035,7 @@ fn helper_body_for<'p>(pkg: &'p Package, f: &str, i: usize) -> Option<(&'p str, 
         .root_node()
         .descendant_for_byte_range(decl.span.start, decl.span.end)
         .filter(|n| n.kind_name() == "function_declaration")?;
-    let params = node.field("parameters")?;
-    let mut names = Vec::new();
-    for p in named_children(params) {
-        if p.kind_name() != "parameter_declaration" {
-            return None;
-        }
-        let mut c = p.walk();
-        let ns: Vec<Node<'_>> = p.children_by_field_name("name", &mut c).collect();
-        if ns.is_empty() {
-            names.push("");
-        }
-        names.extend(ns.iter().map(|n| &src[n.byte_range()]));
-    }
+    let names = crate::model::param_names(node.field("parameters")?, src)?;
     let name = *names.get(i).filter(|n| !n.is_empty() && **n != "_")?;
     let body = node.field("body")?;
     Some((&src[body.byte_range()], name))
