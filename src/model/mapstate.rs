@@ -3312,26 +3312,16 @@ impl<'a> Analyzer<'a> {
         // a statement whose message is a string literal, so that
         // `c.Error(err)` or `v := x.Error("...")` are not taken for it.
         // Debug-level logs are off unless debugging: not judged.
-        let log_method = matches!(
-            m,
-            "Info"
-                | "Warn"
-                | "Error"
-                | "Infof"
-                | "Warnf"
-                | "Errorf"
-                | "InfoContext"
-                | "WarnContext"
-                | "ErrorContext"
-        ) && call
-            .field("arguments")
-            .and_then(|a| named_children(a).nth(usize::from(m.ends_with("Context"))))
-            .is_some_and(|a| {
-                matches!(
-                    a.kind_name(),
-                    "interpreted_string_literal" | "raw_string_literal"
-                )
-            })
+        let log_method = is_leveled_log_method(m)
+            && call
+                .field("arguments")
+                .and_then(|a| named_children(a).nth(usize::from(m.ends_with("Context"))))
+                .is_some_and(|a| {
+                    matches!(
+                        a.kind_name(),
+                        "interpreted_string_literal" | "raw_string_literal"
+                    )
+                })
             && call
                 .parent()
                 .is_some_and(|p| p.kind_name() == "expression_statement");
@@ -3840,20 +3830,25 @@ fn is_log_call(what: &str) -> bool {
     let method = what.rsplit('.').next().unwrap_or("");
     what.starts_with("log.")
         || what.starts_with("slog.")
-        || matches!(
-            method,
-            "Info"
-                | "Warn"
-                | "Warning"
-                | "Error"
-                | "Infof"
-                | "Warnf"
-                | "Warningf"
-                | "Errorf"
-                | "InfoContext"
-                | "WarnContext"
-                | "ErrorContext"
-        )
+        || is_leveled_log_method(method)
+        || matches!(method, "Warning" | "Warningf")
+}
+
+/// Methods of leveled loggers (slog, zap, logrus, klog) that write at Info
+/// level or above (Debug is off unless debugging).
+fn is_leveled_log_method(m: &str) -> bool {
+    matches!(
+        m,
+        "Info"
+            | "Warn"
+            | "Error"
+            | "Infof"
+            | "Warnf"
+            | "Errorf"
+            | "InfoContext"
+            | "WarnContext"
+            | "ErrorContext"
+    )
 }
 
 #[derive(Default)]

@@ -35,11 +35,20 @@ impl<'a> RuleContext<'a> {
         &self.pkg.files[self.file].text()[span.start..span.end]
     }
 
+    /// The smallest node of this file that spans `span`.
+    pub fn node_at(&self, span: crate::diagnostic::Span) -> Option<tree_sitter::Node<'a>> {
+        let root = self.pkg.files[self.file].tree.root_node();
+        let mut n = root.descendant_for_byte_range(span.start, span.end)?;
+        while n.start_byte() > span.start || n.end_byte() < span.end {
+            n = n.parent()?;
+        }
+        Some(n)
+    }
+
     /// The body of the function or function literal of context `ctx`.
     pub fn ctx_body(&self, ctx: crate::model::facts::CtxId) -> Option<tree_sitter::Node<'a>> {
         let span = self.facts.ctxs[ctx].span;
-        let root = self.pkg.files[self.file].tree.root_node();
-        let mut n = root.descendant_for_byte_range(span.start, span.end)?;
+        let mut n = self.node_at(span)?;
         while n.start_byte() != span.start || n.end_byte() != span.end {
             n = n.parent()?;
         }

@@ -166,8 +166,7 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
 /// o.Headers == nil { o.Headers = map[string]string{} }`): when it was
 /// not, the copy still shares the caller's map.
 fn only_when_nil(cx: &RuleContext<'_>, span: Span, base: &str, field: &str) -> bool {
-    let root = cx.pkg.files[cx.file].tree.root_node();
-    let Some(mut n) = root.descendant_for_byte_range(span.start, span.end) else {
+    let Some(mut n) = cx.node_at(span) else {
         return false;
     };
     let nil_test = format!("{base}.{field}==nil");
@@ -665,8 +664,7 @@ impl LaterUses {
 /// The end of the `for` statement that declares the range variable at
 /// `decl` (the end of the file when it cannot be found).
 fn loop_end(cx: &RuleContext<'_>, decl: Span) -> usize {
-    let root = cx.pkg.files[cx.file].tree.root_node();
-    let mut n = root.descendant_for_byte_range(decl.start, decl.end);
+    let mut n = cx.node_at(decl);
     while let Some(c) = n {
         if c.kind_name() == "for_statement" {
             return c.end_byte();

@@ -165,16 +165,6 @@ fn captured_by_goroutine(
     Some(d.help(HELP_LOCAL))
 }
 
-/// The node spanning exactly `span` (or the smallest one around it).
-fn node_at<'a>(cx: &RuleContext<'a>, span: Span) -> Option<Node<'a>> {
-    let root = cx.pkg.files[cx.file].tree.root_node();
-    let mut n = root.descendant_for_byte_range(span.start, span.end)?;
-    while n.start_byte() > span.start || n.end_byte() < span.end {
-        n = n.parent()?;
-    }
-    Some(n)
-}
-
 /// The statement holding `n` directly in a statement list, with the list.
 fn statement_of(n: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
     let mut cur = n;
@@ -216,7 +206,7 @@ fn received<'a>(cx: &RuleContext<'a>, stmt: Node<'a>) -> Option<&'a str> {
 /// The write at `span` sits between `sem <- x` and `<-sem` (or a deferred
 /// receive) in one block, and `sem` is made with capacity 1.
 fn semaphore_held(cx: &RuleContext<'_>, span: Span) -> bool {
-    let Some((stmt, list)) = node_at(cx, span).and_then(statement_of) else {
+    let Some((stmt, list)) = cx.node_at(span).and_then(statement_of) else {
         return false;
     };
     let stmts: Vec<Node<'_>> = crate::model::named_children(list).collect();
@@ -260,7 +250,7 @@ fn made_with_capacity_one(src: &str, name: &str) -> bool {
 /// receives from a channel or calls `Wait()`, so the goroutines of two
 /// iterations never overlap.
 fn waited_in_iteration(cx: &RuleContext<'_>, start: Span) -> bool {
-    let Some((stmt, list)) = node_at(cx, start).and_then(statement_of) else {
+    let Some((stmt, list)) = cx.node_at(start).and_then(statement_of) else {
         return false;
     };
     // The list must be a loop's body.
@@ -576,7 +566,7 @@ fn param_of_pooled_worker(cx: &RuleContext<'_>, w: &MapAccess) -> Option<Diagnos
     }
     let fname = func.name.as_deref()?;
     // The parameter's position.
-    let decl = node_at(cx, func.span)?;
+    let decl = cx.node_at(func.span)?;
     let names = crate::model::param_names(decl.field("parameters")?, cx.pkg.files[cx.file].text())?;
     let index = names.iter().position(|n| *n == var.name)?;
     // A `go fname(...)` in a loop passing one map, declared outside it.

@@ -16,72 +16,76 @@ pub fn check(cx: &RuleContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let lk = Lookups::new(cx.pkg);
-    // Each reported range with its `for` statement's span.
-    let mut found: Vec<(Span, Diagnostic)> = Vec::new();
-    let out_all = out;
-    let out = &mut Vec::new();
-    // The range whose reports `out` holds (every branch below may
-    // `continue`): moved to `found` when the next one starts.
-    let mut last: Option<Span> = None;
-    for r in &cx.facts.map_ranges {
-        if let Some(sp) = last {
-            found.extend(out.drain(..).map(|d| (sp, d)));
-        }
-        last = Some(r.span);
-        // A dump written explicitly to standard output is the program's
-        // output, whatever the function's name.
-        let to_stdout = r
-            .sinks
-            .iter()
-            .any(|(span, _)| cx.text(*span).contains("os.Stdout"));
-        if r.runs_once || (debug_dump(cx, r) && !to_stdout) || single_entry(cx, r) {
-            continue;
-        }
-        let name = cx.text(r.map_span).to_string();
-        // Sends to a channel that several workers drain: the order is lost
-        // whatever the loop does.
-        let sinks: Vec<&(Span, String)> = r
-            .sinks
-            .iter()
-            .filter(|(span, what)| what != "a channel send" || !fan_out(cx, r, *span))
-            .collect();
-        if !sinks.is_empty() {
-            let mut d = Diagnostic::new(
-                ID,
-                head(cx, r.head),
-                format!("range over map {name} writes output in iteration order"),
+    let found: Vec<Found> = cx
+        .facts
+        .map_ranges
+        .iter()
+        .filter_map(|r| {
+            report(cx, &lk, r).map(|d| Found {
+                span: r.span,
+                map: cx.text(r.map_span),
+                diagnostic: d,
+            })
+        })
+        .collect();
+    out.extend(outermost(found));
+}
+
+/// A reported range: its `for` statement, the map's text, the report.
+struct Found<'a> {
+    span: Span,
+    map: &'a str,
+    diagnostic: Diagnostic,
+}
+
+/// The report on one range, if it emits in iteration order.
+fn report<'a>(cx: &RuleContext<'a>, lk: &Lookups<'a>, r: &MapRange) -> Option<Diagnostic> {
+    // A dump written explicitly to standard output is the program's
+    // output, whatever the function's name.
+    let to_stdout = r
+        .sinks
+        .iter()
+        .any(|(span, _)| cx.text(*span).contains("os.Stdout"));
+    if r.runs_once || (debug_dump(cx, r) && !to_stdout) || single_entry(cx, r) {
+        return None;
+    }
+    let name = cx.text(r.map_span).to_string();
+    // Sends to a channel that several workers drain: the order is lost
+    // whatever the loop does.
+    let sinks: Vec<&(Span, String)> = r
+        .sinks
+        .iter()
+        .filter(|(span, what)| what != "a channel send" || !fan_out(cx, r, *span))
+        .collect();
+    if !sinks.is_empty() {
+        let mut d = Diagnostic::new(
+            ID,
+            head(cx, r.head),
+            format!("range over map {name} writes output in iteration order"),
+        );
+        for (span, what) in sinks.into_iter().take(3) {
+            d = d.label(
+                *span,
+                format!("{what} runs once per entry, in random order"),
             );
-            for (span, what) in sinks.into_iter().take(3) {
-                d = d.label(
-                    *span,
-                    format!("{what} runs once per entry, in random order"),
-                );
-            }
-            out.push(with_fix(cx, r, &name, d.help(help(cx))));
-            continue;
         }
-        if let Some(d) = collected_unsorted(cx, &lk, r, &name) {
-            out.push(with_fix(cx, r, &name, d));
-            continue;
-        }
-        // A named result is used by the function's return, bare or not.
-        let used = |v: u32| cx.facts.var(v).named_result || used_after(cx, &lk, r, v).is_some();
-        if let Some(&(v, span)) = r.concats.iter().find(|(v, _)| used(*v)) {
-            let s = &cx.facts.var(v).name;
-            let d = Diagnostic::new(
-                ID,
-                head(cx, r.head),
-                format!("range over map {name} builds string {s} in iteration order"),
-            )
-            .label(span, "appended in iteration order")
-            .help(help(cx));
-            out.push(with_fix(cx, r, &name, d));
-        }
+        return Some(with_fix(cx, r, &name, d.help(help(cx))));
     }
-    if let Some(sp) = last {
-        found.extend(out.drain(..).map(|d| (sp, d)));
+    if let Some(d) = collected_unsorted(cx, lk, r, &name) {
+        return Some(with_fix(cx, r, &name, d));
     }
-    out_all.extend(outermost(found));
+    // A named result is used by the function's return, bare or not.
+    let used = |v: u32| cx.facts.var(v).named_result || used_after(cx, lk, r, v).is_some();
+    let &(v, span) = r.concats.iter().find(|(v, _)| used(*v))?;
+    let s = &cx.facts.var(v).name;
+    let d = Diagnostic::new(
+        ID,
+        head(cx, r.head),
+        format!("range over map {name} builds string {s} in iteration order"),
+    )
+    .label(span, "appended in iteration order")
+    .help(help(cx));
+    Some(with_fix(cx, r, &name, d))
 }
 
 /// The map is a local made from a literal with one entry and never written
@@ -106,9 +110,8 @@ fn single_entry(cx: &RuleContext<'_>, r: &MapRange) -> bool {
     {
         return false;
     }
-    let root = cx.pkg.files[cx.file].tree.root_node();
-    let Some(decl) = root
-        .descendant_for_byte_range(var.span.start, var.span.end)
+    let Some(decl) = cx
+        .node_at(var.span)
         .and_then(|n| n.parent())
         .and_then(|l| l.parent())
         .filter(|d| d.kind_name() == "short_var_declaration")
@@ -130,50 +133,50 @@ fn single_entry(cx: &RuleContext<'_>, r: &MapRange) -> bool {
         .is_some_and(|b| b.named_child_count() == 1)
 }
 
-/// The map's name in a message `range over map NAME ...`.
-fn cx_name(message: &str) -> &str {
-    let rest = message.strip_prefix("range over map ").unwrap_or(message);
-    [" writes ", " collects ", " builds "]
-        .iter()
-        .filter_map(|w| rest.find(w))
-        .min()
-        .map_or(rest, |i| &rest[..i])
-}
-
 /// Nested ranges over maps that feed the same output (`for k, inner :=
 /// range outer { for _, v := range inner { out = append(out, v) } }`): one
 /// report, on the outer loop, naming the inner one.
-fn outermost(found: Vec<(Span, Diagnostic)>) -> Vec<Diagnostic> {
+fn outermost(found: Vec<Found<'_>>) -> Vec<Diagnostic> {
     let shares = |a: &Diagnostic, b: &Diagnostic| {
         a.labels
             .iter()
             .any(|x| b.labels.iter().any(|y| x.span == y.span))
     };
-    let mut keep: Vec<Option<Diagnostic>> = Vec::with_capacity(found.len());
-    let mut inner_of: Vec<Option<usize>> = vec![None; found.len()];
-    for (i, (si, di)) in found.iter().enumerate() {
-        inner_of[i] = found.iter().position(|(sj, dj)| {
-            sj.start <= si.start && si.end <= sj.end && sj != si && shares(di, dj)
-        });
-    }
-    for (_, d) in &found {
-        keep.push(Some(d.clone()));
-    }
-    for (i, outer) in inner_of.iter().enumerate() {
-        if let Some(o) = *outer {
-            let head = found[i].1.span;
-            let inner = cx_name(&found[i].1.message);
-            let msg = format!("the inner range over map {inner} is in iteration order too");
-            if let Some(d) = keep[o].as_mut() {
-                d.labels.push(crate::diagnostic::Label {
-                    span: head,
-                    message: msg,
-                });
-            }
-            keep[i] = None;
+    // For each report, the report of a range around it with the same output.
+    let outer: Vec<Option<usize>> = found
+        .iter()
+        .map(|i| {
+            found.iter().position(|o| {
+                o.span.start <= i.span.start
+                    && i.span.end <= o.span.end
+                    && o.span != i.span
+                    && shares(&i.diagnostic, &o.diagnostic)
+            })
+        })
+        .collect();
+    let mut labels: Vec<Vec<crate::diagnostic::Label>> = vec![Vec::new(); found.len()];
+    for (i, o) in outer.iter().enumerate() {
+        if let Some(o) = *o {
+            labels[o].push(crate::diagnostic::Label {
+                span: found[i].diagnostic.span,
+                message: format!(
+                    "the inner range over map {} is in iteration order too",
+                    found[i].map
+                ),
+            });
         }
     }
-    keep.into_iter().flatten().collect()
+    found
+        .into_iter()
+        .zip(outer)
+        .zip(labels)
+        .filter(|((_, o), _)| o.is_none())
+        .map(|((f, _), extra)| {
+            let mut d = f.diagnostic;
+            d.labels.extend(extra);
+            d
+        })
+        .collect()
 }
 
 /// The channel send at `send` goes to a channel that several goroutines,
