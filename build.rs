@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
+    flatten();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut docs: Vec<_> = std::fs::read_dir(&dir)
@@ -61,4 +62,26 @@ fn front_matter(text: &str) -> Option<Vec<(String, String)>> {
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect(),
     )
+}
+
+/// Compiles src/flatten.c against tree-sitter's internal headers: the
+/// vendored tree-sitter crate publishes its `include` directory
+/// (`DEP_TREE_SITTER_INCLUDE`); its sources, with the internal headers, sit
+/// beside it.
+fn flatten() {
+    println!("cargo:rerun-if-changed=src/flatten.c");
+    let include = std::path::PathBuf::from(
+        std::env::var("DEP_TREE_SITTER_INCLUDE").expect("tree-sitter publishes its include path"),
+    );
+    let src = include
+        .parent()
+        .expect("tree-sitter's crate directory")
+        .join("src");
+    cc::Build::new()
+        .file("src/flatten.c")
+        .include(&include)
+        .include(&src)
+        .std("c11")
+        .warnings(false)
+        .compile("mapvet_flatten");
 }

@@ -278,11 +278,46 @@ fn engine(c: &mut Criterion) {
     let text = generated(400);
     phases(c, "engine", Path::new("bench/generated.go"), &text, true);
     walks(c, &parse(Path::new("bench/generated.go"), &text));
+    copies(c, &text);
+}
+
+/// What the flat copy of a tree costs (src/flatten.c), beside the parse
+/// itself and beside a walk of tree-sitter's tree through its public
+/// cursor (what the copy would cost through tree-sitter's API).
+fn copies(c: &mut Criterion, text: &str) {
+    let mut g = c.benchmark_group("copy");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    let tree = mapvet::parse_text(text, None).unwrap();
+    g.bench_function("parse", |b| b.iter(|| mapvet::parse_text(text, None)));
+    g.bench_function("flatten", |b| {
+        b.iter(|| mapvet::syntax::SyntaxTree::new(&tree, text))
+    });
+    g.bench_function("ts_cursor_walk", |b| {
+        b.iter(|| {
+            let mut cursor = tree.walk();
+            let mut n = 0usize;
+            loop {
+                n += cursor.node().kind_id() as usize
+                    + cursor.field_id().map_or(0, |f| f.get() as usize);
+                if cursor.goto_first_child() {
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() {
+                        return n;
+                    }
+                }
+            }
+        })
+    });
+    g.finish();
 }
 
 /// What the analysis' tree walks cost: a cursor over every node, against
-/// children by index over the named nodes only (what the model uses); and
-/// `Node::kind` against the model's table lookup (`FieldExt::kind_name`).
+/// the named nodes only (what the model uses); and `Node::kind` against
+/// the model's table lookup (`FieldExt::kind_name`).
 fn walks(c: &mut Criterion, file: &ParsedFile) {
     let mut g = c.benchmark_group("walk");
     g.sample_size(10)

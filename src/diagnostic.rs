@@ -29,7 +29,7 @@ pub struct Span {
 }
 
 impl Span {
-    pub fn of(node: tree_sitter::Node<'_>) -> Span {
+    pub fn of(node: crate::syntax::Node<'_>) -> Span {
         Span {
             start: node.start_byte(),
             end: node.end_byte(),

@@ -2,8 +2,8 @@
 //! compares the name with every field name of the grammar on each call;
 //! the analysis asks for fields constantly, so it goes through ids.
 
+use crate::syntax::Node;
 use std::sync::OnceLock;
-use tree_sitter::Node;
 
 struct Ids {
     operand: u16,
@@ -102,7 +102,8 @@ fn kind_names() -> &'static [&'static str] {
     })
 }
 
-fn field_id(name: &str) -> u16 {
+/// The grammar's id of field `name` (0: no such field).
+pub fn field_id(name: &str) -> u16 {
     let ids = ids();
     match name {
         "operand" => ids.operand,
@@ -140,6 +141,23 @@ fn field_id(name: &str) -> u16 {
     }
 }
 
+/// The kind name of kind id `id`.
+pub fn kind_name_of(id: u16) -> &'static str {
+    match id {
+        // The parser's own symbols, past the grammar's.
+        u16::MAX => "ERROR",
+        0xFFFE => "_ERROR",
+        id => kind_names().get(usize::from(id)).copied().unwrap_or(""),
+    }
+}
+
+/// The name of field id `id`.
+pub fn field_name_of(id: u16) -> Option<&'static str> {
+    static LANG: OnceLock<tree_sitter::Language> = OnceLock::new();
+    LANG.get_or_init(|| tree_sitter_go::LANGUAGE.into())
+        .field_name_for_id(id)
+}
+
 impl<'t> FieldExt<'t> for Node<'t> {
     fn field(&self, name: &'static str) -> Option<Node<'t>> {
         match field_id(name) {
@@ -149,27 +167,16 @@ impl<'t> FieldExt<'t> for Node<'t> {
     }
 
     fn fields(&self, name: &'static str) -> Vec<Node<'t>> {
-        let mut cursor = self.walk();
-        match std::num::NonZeroU16::new(field_id(name)) {
-            Some(id) => self.children_by_field_id(id, &mut cursor).collect(),
-            None => Vec::new(),
-        }
+        self.children_by_field_id(field_id(name)).collect()
     }
 
     fn kind_name(&self) -> &'static str {
-        match self.kind_id() {
-            // The parser's own symbols, past the grammar's.
-            u16::MAX => "ERROR",
-            0xFFFE => "_ERROR",
-            id => kind_names().get(usize::from(id)).copied().unwrap_or(""),
-        }
+        kind_name_of(self.kind_id())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::FieldExt;
-
     #[test]
     fn kind_names_are_the_kinds() {
         let sources = [
@@ -183,9 +190,19 @@ mod tests {
                 .set_language(&tree_sitter_go::LANGUAGE.into())
                 .unwrap();
             let tree = parser.parse(text, None).unwrap();
-            crate::model::for_each_node(tree.root_node(), |n| {
-                assert_eq!(n.kind_name(), n.kind(), "{n:?}");
-            });
+            let mut c = tree.walk();
+            'walk: loop {
+                let n = c.node();
+                assert_eq!(super::kind_name_of(n.kind_id()), n.kind(), "{n:?}");
+                if c.goto_first_child() {
+                    continue;
+                }
+                while !c.goto_next_sibling() {
+                    if !c.goto_parent() {
+                        break 'walk;
+                    }
+                }
+            }
         }
     }
 

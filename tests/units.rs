@@ -7,15 +7,10 @@ use mapvet::model::units::UnitCache;
 use mapvet::model::{Package, ParsedFile, mapstate};
 use mapvet::source::SourceFile;
 use std::path::Path;
-use std::sync::Arc;
 
 fn package(path: &Path, text: &str) -> Package {
-    let tree = mapvet::parse_text(text, None).unwrap();
-    let file = ParsedFile {
-        source: Arc::new(SourceFile::new(path.into(), "f.go".into(), text.into())),
-        tree,
-        report: true,
-    };
+    let source = SourceFile::new(path.into(), "f.go".into(), text.into());
+    let file: ParsedFile = mapvet::parse_source(source, true).unwrap().file;
     Package::build("".into(), "p".into(), vec![file])
 }
 

@@ -8,6 +8,7 @@
 use crate::model::facts::FileFacts;
 use crate::model::{self, Package, ParsedFile};
 use crate::source::SourceFile;
+use crate::syntax::SyntaxTree;
 use crate::{Finding, Options, discover};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -40,7 +41,10 @@ enum Origin {
 struct Entry {
     origin: Origin,
     source: Arc<SourceFile>,
-    tree: Tree,
+    /// Tree-sitter's tree of an open buffer, for its next incremental parse.
+    tree: Option<Tree>,
+    /// What the analysis reads.
+    flat: Arc<SyntaxTree>,
     package: Option<String>,
     hash: u64,
     /// Its package-level declarations, collected once per version.
@@ -175,7 +179,7 @@ impl Engine {
             return empty(source, None);
         };
         let new_tree = match t.origin {
-            Origin::Buffer(v) => Some((v, t.tree.clone())),
+            Origin::Buffer(v) => t.tree.clone().map(|tree| (v, tree)),
             Origin::Disk(..) => None,
         };
         let target_source = t.source.clone();
@@ -203,7 +207,7 @@ impl Engine {
                 let e = &self.files[*p];
                 ParsedFile {
                     source: e.source.clone(),
-                    tree: e.tree.clone(),
+                    tree: e.flat.clone(),
                     report: p.as_path() == target,
                 }
             })
@@ -340,8 +344,14 @@ impl Engine {
             self.files.remove(path);
             return;
         };
+        let Some(flat) = SyntaxTree::new(&tree, &text) else {
+            self.files.remove(path);
+            return;
+        };
+        let flat = Arc::new(flat);
+        let tree = matches!(origin, Origin::Buffer(_)).then_some(tree);
         let hash = crate::fnv1a(text.as_bytes());
-        let package = model::named_children(tree.root_node())
+        let package = model::named_children(flat.root_node())
             .find(|n| n.kind() == "package_clause")
             .and_then(|c| c.named_child(0))
             .map(|n| text[n.byte_range()].to_string());
@@ -352,17 +362,20 @@ impl Engine {
         ));
         let parsed = ParsedFile {
             source,
-            tree,
+            tree: flat,
             report: false,
         };
         let decls = model::FileDecls::collect(&parsed, 0);
-        let ParsedFile { source, tree, .. } = parsed;
+        let ParsedFile {
+            source, tree: flat, ..
+        } = parsed;
         self.files.insert(
             path.to_path_buf(),
             Entry {
                 origin,
                 source,
                 tree,
+                flat,
                 package,
                 hash,
                 decls,

@@ -20,9 +20,9 @@ use super::locks::{Locks, Mode};
 use super::{Package, Ty, for_each_named, named_children, walk_pruned};
 use crate::diagnostic::Span;
 use crate::fields::FieldExt;
+use crate::syntax::Node;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use tree_sitter::Node;
 
 /// Why the analysis knows a map is nil.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -367,7 +367,7 @@ pub fn analyze_file(pkg: &Package, file: usize) -> FileFacts {
     let root = pf.tree.root_node();
     let mut facts = FileFacts::default();
     // Every child, anonymous ones too: what precedes a declaration (its doc
-    // comment) is read from here, `Node::prev_sibling` searches from the root.
+    // comment).
     let children = super::all_children(root);
     for (i, &decl) in children.iter().enumerate() {
         if decl.is_named() {
@@ -3014,8 +3014,7 @@ impl<'a> Analyzer<'a> {
             });
             found
         };
-        // The walk keeps each visited node's parent (an index into `seen`):
-        // `Node::parent` would search down from the root each time.
+        // The walk keeps each visited node's parent (an index into `seen`).
         let mut seen = Ancestry::default();
         let mut stack: Vec<(Node<'_>, Option<usize>)> = vec![(body, None)];
         while let Some((n, parent)) = stack.pop() {

@@ -16,15 +16,16 @@ pub mod units;
 
 use crate::diagnostic::Span;
 use crate::source::SourceFile;
+use crate::syntax::{Node, SyntaxTree as Tree};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use tree_sitter::{Node, Tree};
 pub use types::{Field, Ty};
 
 /// One parsed file of a package.
 pub struct ParsedFile {
     pub source: Arc<SourceFile>,
-    pub tree: Tree,
+    /// Shared: the language server keeps it between runs.
+    pub tree: Arc<Tree>,
     /// Findings in this file are reported (false for files loaded only as
     /// context for the package, e.g. siblings of a file named on the CLI).
     pub report: bool,
@@ -90,6 +91,8 @@ pub struct Package {
     /// Package-level variables by name, with the same rule for duplicates.
     pub vars: HashMap<String, PkgVar>,
     pub funcs: Vec<FuncDecl>,
+    /// Indices into `funcs` by function name, made when first needed.
+    funcs_by_name: std::sync::OnceLock<HashMap<String, Vec<usize>>>,
     /// Unexported package-level maps that are declared without a value and
     /// never assigned, address-taken or passed anywhere in the package: nil
     /// for the whole life of the program.
@@ -245,6 +248,7 @@ impl Package {
             types: HashMap::new(),
             vars: HashMap::new(),
             funcs: Vec::new(),
+            funcs_by_name: std::sync::OnceLock::new(),
             nil_globals: HashSet::new(),
             nil_fields: HashSet::new(),
             lock_helpers: HashMap::new(),
@@ -640,9 +644,18 @@ impl Package {
 
     /// Result `i` of a function of this package (see [`Package::result_of`]).
     pub fn result_at(&self, recv_type: Option<&str>, name: &str, i: usize) -> Option<&Ty> {
-        let mut found = self.funcs.iter().filter(|f| {
-            f.name == name && f.receiver.as_ref().map(|r| r.type_name.as_str()) == recv_type
+        let by_name = self.funcs_by_name.get_or_init(|| {
+            let mut m: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, f) in self.funcs.iter().enumerate() {
+                m.entry(f.name.clone()).or_default().push(i);
+            }
+            m
         });
+        let mut found = by_name
+            .get(name)?
+            .iter()
+            .map(|&i| &self.funcs[i])
+            .filter(|f| f.receiver.as_ref().map(|r| r.type_name.as_str()) == recv_type);
         let f = found.next()?;
         // Declared twice (build tags) with different results: unknown.
         if found.any(|g| g.results != f.results) {
@@ -658,9 +671,7 @@ impl Package {
 
 /// A use of a map variable that can neither assign it nor let it escape:
 /// its declaration without value, indexing, `len`, `range`, `delete`,
-/// `clear`, and comparison with nil. `parent` and `grandparent` are `n`'s
-/// (passed in: `Node::parent` searches down from the root, which costs the
-/// depth of the tree on every call).
+/// `clear`, and comparison with nil. `parent` and `grandparent` are `n`'s.
 fn is_harmless_use<'t>(
     n: Node<'t>,
     parent: Option<Node<'t>>,
@@ -851,20 +862,14 @@ fn func_decl(decl: Node<'_>, src: &str, file: usize) -> Option<FuncDecl> {
     })
 }
 
-/// The named children of `node`, in order. By index: a tree cursor (and a
-/// Vec to hold what it finds) costs several times more, and long lists are
-/// balanced trees inside, so finding the i-th child does not scan the ones
-/// before it (cargo bench: walk/*).
+/// The named children of `node`, in order.
 pub fn named_children(node: Node<'_>) -> impl DoubleEndedIterator<Item = Node<'_>> {
-    (0..node.named_child_count() as u32).filter_map(move |i| node.named_child(i))
+    node.named_kids()
 }
 
-/// [`named_children`] of a node with many children, such as a file's
-/// declarations: through a cursor, one step each (by index, the i-th child
-/// of a long list costs a search down the list's balanced tree).
+/// [`named_children`], collected.
 pub fn named_children_long(node: Node<'_>) -> Vec<Node<'_>> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor).collect()
+    node.named_kids().collect()
 }
 
 /// The parameter names of a `parameter_list`, one per parameter in order
@@ -889,11 +894,9 @@ pub fn param_names<'s>(params: Node<'_>, src: &'s str) -> Option<Vec<&'s str>> {
     Some(names)
 }
 
-/// Every child of `node`, anonymous ones too, in order (through a cursor:
-/// one step each).
+/// Every child of `node`, anonymous ones too, in order.
 pub fn all_children(node: Node<'_>) -> Vec<Node<'_>> {
-    let mut cursor = node.walk();
-    node.children(&mut cursor).collect()
+    node.kids().collect()
 }
 
 fn var_specs(decl: Node<'_>) -> Vec<Node<'_>> {
@@ -931,8 +934,7 @@ pub fn for_each_node<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
 }
 
 /// Visits `root` and the named nodes under it in document order (the
-/// anonymous tokens between them are skipped), iteratively. About twice as
-/// fast as [`for_each_node`]: children by index, not through a cursor.
+/// anonymous tokens between them are skipped), iteratively.
 pub fn for_each_named<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
     walk_pruned(root, |n| {
         f(n);
@@ -952,25 +954,25 @@ pub fn walk_pruned<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>) -> bool) {
 }
 
 /// The ancestors of `n` from `top` down to its parent (empty when `n` is
-/// `top` or not under it). One search down the tree, where walking up with
-/// `Node::parent` searches down from the root at every step.
+/// `top` or not under it).
 pub fn path_to<'t>(top: Node<'t>, n: Node<'t>) -> Vec<Node<'t>> {
     let mut path = Vec::new();
-    let mut cur = top;
-    while cur != n {
-        match cur.child_with_descendant(n) {
-            Some(c) => {
-                path.push(cur);
-                cur = c;
+    let mut cur = n;
+    while cur != top {
+        match cur.parent() {
+            Some(p) => {
+                path.push(p);
+                cur = p;
             }
             None => return Vec::new(),
         }
     }
+    path.reverse();
     path
 }
 
-/// The ancestors of a node, found by one [`path_to`] search from a node
-/// above it (past that node, with `Node::parent`).
+/// The ancestors of a node up to a node above it (past that node, with
+/// `Node::parent`).
 pub struct Ancestors<'t> {
     node: Node<'t>,
     /// From the top down to the node's parent.
@@ -1002,9 +1004,8 @@ impl<'t> Ancestors<'t> {
 }
 
 /// [`for_each_named`], also giving each node its ancestors (root first;
-/// every node with children is named): the walk keeps the path it is on,
-/// where `Node::parent` would search for it from the root again (quadratic
-/// in the depth of deeply nested code).
+/// every node with children is named), as a slice: the walk keeps the
+/// path it is on.
 pub fn for_each_named_with_ancestors<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>, &[Node<'t>])) {
     let mut stack = vec![(root, 0)];
     walk_with_path(Vec::new(), &mut stack, &mut f);
@@ -1059,8 +1060,7 @@ pub fn first_error(root: Node<'_>) -> Option<Node<'_>> {
 
 /// The syntax errors of a file, for asking whether a span lies inside one
 /// (findings there are dropped). Collected in one walk that only enters
-/// subtrees with errors; each question is then a binary search, where a walk
-/// up with `Node::parent` would cost the depth of the tree per step.
+/// subtrees with errors; each question is then a binary search.
 pub struct ErrorRegions<'t> {
     root: Node<'t>,
     /// Outermost non-empty `ERROR` nodes, by start (siblings do not overlap).

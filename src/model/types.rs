@@ -3,7 +3,7 @@
 
 use crate::diagnostic::Span;
 use crate::fields::FieldExt;
-use tree_sitter::Node;
+use crate::syntax::Node;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ty {
@@ -98,8 +98,7 @@ fn struct_fields(node: Node<'_>, src: &str, depth: usize) -> Vec<Field> {
     let Some(list) = node.named_child(0) else {
         return fields;
     };
-    // Every child, anonymous ones too: the comments around a field are
-    // read from here, `Node::prev_sibling` searches from the root.
+    // Every child, anonymous ones too: the comments around a field.
     let children = crate::model::all_children(list);
     for (i, &decl) in children.iter().enumerate() {
         if !decl.is_named() || decl.kind_name() != "field_declaration" {
@@ -154,18 +153,19 @@ fn struct_fields(node: Node<'_>, src: &str, depth: usize) -> Vec<Field> {
 /// the end of its line.
 /// `before` are the siblings before it, `next` the one after it.
 fn field_doc(decl: Node<'_>, before: &[Node<'_>], next: Option<Node<'_>>, src: &str) -> String {
+    let lines_between = |a: usize, b: usize| src[a..b].bytes().filter(|&c| c == b'\n').count();
     let mut doc = String::new();
-    let mut line = decl.start_position().row;
+    let mut top = decl.start_byte();
     for c in before.iter().rev() {
-        if c.kind_name() != "comment" || c.end_position().row + 1 < line {
+        if c.kind_name() != "comment" || lines_between(c.end_byte(), top) > 1 {
             break;
         }
         doc.insert_str(0, &src[c.byte_range()]);
-        line = c.start_position().row;
+        top = c.start_byte();
     }
     if let Some(n) = next
         && n.kind_name() == "comment"
-        && n.start_position().row == decl.end_position().row
+        && lines_between(decl.end_byte(), n.start_byte()) == 0
     {
         doc.push_str(&src[n.byte_range()]);
     }

@@ -144,15 +144,10 @@ mod tests {
     use super::*;
     use crate::model::ParsedFile;
     use crate::source::SourceFile;
-    use std::sync::Arc;
 
     fn package(text: &str) -> Package {
-        let tree = crate::parse_text(text, None).unwrap();
-        let file = ParsedFile {
-            source: Arc::new(SourceFile::new("u.go".into(), "u.go".into(), text.into())),
-            tree,
-            report: true,
-        };
+        let source = SourceFile::new("u.go".into(), "u.go".into(), text.into());
+        let file: ParsedFile = crate::parse_source(source, true).unwrap().file;
         Package::build("".into(), "p".into(), vec![file])
     }
 

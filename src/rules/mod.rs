@@ -12,10 +12,10 @@ mod unsorted_map_range;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Package;
 use crate::model::facts::FileFacts;
+use crate::syntax::Node;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use tree_sitter::Node;
 
 /// What a rule sees: one file of a package, with the package model and the
 /// per-function facts for that file.
@@ -36,7 +36,7 @@ impl<'a> RuleContext<'a> {
     }
 
     /// The smallest node of this file that spans `span`.
-    pub fn node_at(&self, span: crate::diagnostic::Span) -> Option<tree_sitter::Node<'a>> {
+    pub fn node_at(&self, span: crate::diagnostic::Span) -> Option<crate::syntax::Node<'a>> {
         let root = self.pkg.files[self.file].tree.root_node();
         let mut n = root.descendant_for_byte_range(span.start, span.end)?;
         while n.start_byte() > span.start || n.end_byte() < span.end {
@@ -46,7 +46,7 @@ impl<'a> RuleContext<'a> {
     }
 
     /// The body of the function or function literal of context `ctx`.
-    pub fn ctx_body(&self, ctx: crate::model::facts::CtxId) -> Option<tree_sitter::Node<'a>> {
+    pub fn ctx_body(&self, ctx: crate::model::facts::CtxId) -> Option<crate::syntax::Node<'a>> {
         let span = self.facts.ctxs[ctx].span;
         let mut n = self.node_at(span)?;
         while n.start_byte() != span.start || n.end_byte() != span.end {

@@ -11,8 +11,8 @@ use crate::diagnostic::{Diagnostic, Span};
 use crate::fields::FieldExt;
 use crate::model::facts::{CtxKind, FileFacts, MapAccess, Target};
 use crate::model::locks::Mode;
+use crate::syntax::Node;
 use std::collections::HashMap;
-use tree_sitter::Node;
 
 const ID: &str = "unguarded-map-write";
 

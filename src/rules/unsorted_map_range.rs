@@ -6,7 +6,7 @@ use crate::diagnostic::{Diagnostic, Edit, Span};
 use crate::fields::FieldExt;
 use crate::model::facts::MapRange;
 use crate::model::{Ancestors, Package, Ty, for_each_named, named_children};
-use tree_sitter::Node;
+use crate::syntax::Node;
 
 const ID: &str = "unsorted-map-range";
 
