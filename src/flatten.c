@@ -106,8 +106,9 @@ uint32_t mv_flatten(TSNode root, MvNode *out, uint32_t capacity) {
     TSSymbol sym = ts_language_public_symbol(lang, ts_subtree_symbol(top));
     n->kind = sym;
     n->flags = ts_subtree_named(top) ? MV_NAMED : 0;
-    if (sym == ts_builtin_sym_error) n->flags |= MV_ERROR | MV_HAS_ERROR;
-    if (ts_subtree_missing(top)) n->flags |= MV_MISSING | MV_HAS_ERROR;
+    if (sym == ts_builtin_sym_error) n->flags |= MV_ERROR;
+    if (ts_subtree_missing(top)) n->flags |= MV_MISSING;
+    if (ts_subtree_error_cost(top) > 0) n->flags |= MV_HAS_ERROR;
     if (ts_subtree_child_count(top) > 0) {
       GROW(work, work_len, work_cap);
       work[work_len++] = (Pending){top, 0, n->start};
@@ -164,8 +165,11 @@ uint32_t mv_flatten(TSNode root, MvNode *out, uint32_t capacity) {
         n->flags = 0;
         bool named = alias ? ts_language_symbol_metadata(lang, alias).named : ts_subtree_named(child);
         if (named) n->flags |= MV_NAMED;
-        if (sym == ts_builtin_sym_error) n->flags |= MV_ERROR | MV_HAS_ERROR;
-        if (ts_subtree_missing(child)) n->flags |= MV_MISSING | MV_HAS_ERROR;
+        if (sym == ts_builtin_sym_error) n->flags |= MV_ERROR;
+        if (ts_subtree_missing(child)) n->flags |= MV_MISSING;
+        // tree-sitter's `has_error`: a cost the parser paid to recover,
+        // hidden nodes' included (an error token alone costs nothing).
+        if (ts_subtree_error_cost(child) > 0) n->flags |= MV_HAS_ERROR;
         if (extra) n->flags |= MV_EXTRA;
         if (ts_subtree_child_count(child) > 0) {
           GROW(work, work_len, work_cap);
@@ -183,11 +187,6 @@ uint32_t mv_flatten(TSNode root, MvNode *out, uint32_t capacity) {
     out[p.index].nkids = count - first;
   }
 
-  // `has_error` from the bottom up: a child's index is always past its
-  // parent's.
-  for (uint32_t i = count; i-- > 1;) {
-    if (out[i].flags & MV_HAS_ERROR) out[out[i].parent].flags |= MV_HAS_ERROR;
-  }
   free(work);
   free(frames);
   return count;

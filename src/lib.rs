@@ -554,7 +554,7 @@ pub fn finish_parse(
         return Err("the parser gave up on this file; skipped".into());
     };
     let Some(tree) = crate::syntax::SyntaxTree::new(&tree, &source.text) else {
-        return Err("too large to hold (over 4 GiB); skipped".into());
+        return Err("syntax tree too large to hold; skipped".into());
     };
     let root = tree.root_node();
     let package = model::named_children(root)

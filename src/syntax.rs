@@ -468,9 +468,16 @@ pub fn compare(node: tree_sitter::Node<'_>, flat: Node<'_>) -> Vec<String> {
             || t.child_count() != f.child_count()
         {
             out.push(format!(
-                "{}: flat copy differs: {f:?} field {}",
+                "{}: flat copy differs: kind {}/{} flags (named, extra, missing, error, has_error) {:?}/{:?} field {}/{} children {}/{}",
                 here(),
-                f.raw().field
+                t.kind_id(),
+                f.kind_id(),
+                (t.is_named(), t.is_extra(), t.is_missing(), t.is_error(), t.has_error()),
+                (f.is_named(), f.is_extra(), f.is_missing(), f.is_error(), f.has_error()),
+                field,
+                f.raw().field,
+                t.child_count(),
+                f.child_count()
             ));
             if out.len() > 20 {
                 break;
