@@ -58,6 +58,11 @@ typedef struct {
   uint16_t field;
 } Frame;
 
+// `ts_language_public_symbol`, inlined: it runs for every node.
+static inline TSSymbol public_symbol(const TSLanguage *lang, TSSymbol sym) {
+  return sym == ts_builtin_sym_error ? sym : lang->public_symbol_map[sym];
+}
+
 static uint16_t own_field(const TSLanguage *lang, Subtree parent, uint32_t structural) {
   const TSFieldMapEntry *map, *end;
   ts_language_field_map(lang, parent.ptr->production_id, &map, &end);
@@ -103,7 +108,7 @@ uint32_t mv_flatten(TSNode root, MvNode *out, uint32_t capacity) {
     n->start = root.context[0];
     n->end = n->start + ts_subtree_size(top).bytes;
     n->parent = UINT32_MAX;
-    TSSymbol sym = ts_language_public_symbol(lang, ts_subtree_symbol(top));
+    TSSymbol sym = public_symbol(lang, ts_subtree_symbol(top));
     n->kind = sym;
     n->flags = ts_subtree_named(top) ? MV_NAMED : 0;
     if (sym == ts_builtin_sym_error) n->flags |= MV_ERROR;
@@ -154,7 +159,7 @@ uint32_t mv_flatten(TSNode root, MvNode *out, uint32_t capacity) {
         if (count == capacity) goto fail;
         uint32_t index = count++;
         MvNode *n = &out[index];
-        TSSymbol sym = ts_language_public_symbol(lang, alias ? alias : ts_subtree_symbol(child));
+        TSSymbol sym = public_symbol(lang, alias ? alias : ts_subtree_symbol(child));
         n->start = start;
         n->end = end;
         n->parent = p.index;

@@ -19,63 +19,79 @@ pub struct SourceFile {
     /// directory when possible, `/` separated).
     pub display: String,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Computed when first needed: most files have nothing to report.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
     /// The text with terminal control characters replaced by `?` (one byte
     /// for one byte, so offsets hold), when it has any: what snippets show.
-    safe: Option<String>,
+    safe: std::sync::OnceLock<Option<String>>,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: String) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        let unsafe_byte = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f;
-        let safe = text.bytes().any(unsafe_byte).then(|| {
-            text.chars()
-                .map(|c| {
-                    if c.is_ascii() && unsafe_byte(c as u8) {
-                        '?'
-                    } else {
-                        c
-                    }
-                })
-                .collect()
-        });
         SourceFile {
             path,
             display,
             text,
-            line_starts,
-            safe,
+            line_starts: std::sync::OnceLock::new(),
+            safe: std::sync::OnceLock::new(),
         }
     }
 
-    /// 0-based line index containing `offset`.
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            );
+            starts
+        })
+    }
+
+    fn safe(&self) -> Option<&str> {
+        self.safe
+            .get_or_init(|| {
+                let unsafe_byte =
+                    |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f;
+                self.text.bytes().any(unsafe_byte).then(|| {
+                    self.text
+                        .chars()
+                        .map(|c| {
+                            if c.is_ascii() && unsafe_byte(c as u8) {
+                                '?'
+                            } else {
+                                c
+                            }
+                        })
+                        .collect()
+                })
+            })
+            .as_deref()
+    }
+
     pub fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts().binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
     }
 
     pub fn line_start(&self, line_index: usize) -> usize {
-        self.line_starts[line_index.min(self.line_starts.len() - 1)]
+        self.line_starts()[line_index.min(self.line_starts().len() - 1)]
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// The text of a 0-based line without its line terminator.
     pub fn line_text(&self, line_index: usize) -> &str {
         let start = self.line_start(line_index);
         let end = self
-            .line_starts
+            .line_starts()
             .get(line_index + 1)
             .copied()
             .unwrap_or(self.text.len());
@@ -85,7 +101,7 @@ impl SourceFile {
     pub fn position(&self, offset: usize) -> Position {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let li = self.line_index(offset);
-        let start = self.line_starts[li];
+        let start = self.line_starts()[li];
         let prefix = &self.text[start..offset];
         Position {
             line: li + 1,
@@ -119,11 +135,11 @@ impl miette::SourceCode for SourceFile {
         let last = (last_of_span + context_lines_after).min(self.line_count() - 1);
         let from = self.line_start(first);
         let to = self
-            .line_starts
+            .line_starts()
             .get(last + 1)
             .copied()
             .unwrap_or(self.text.len());
-        let data = &self.safe.as_deref().unwrap_or(&self.text).as_bytes()[from..to];
+        let data = &self.safe().unwrap_or(&self.text).as_bytes()[from..to];
         // miette reads the primary span with no context to print the
         // `file:line:col` header: give it the span's own column then.
         let column = if context_lines_before == 0 {

@@ -522,30 +522,30 @@ impl Package {
         // Where a declaration can set a field (its name) or make a value of
         // a type (`T{`, `new(T)`, `var x T`): a type's bare name is in every
         // method's receiver, so it alone does not call for a walk.
-        let makes: Vec<(String, String, String)> = types
-            .iter()
-            .map(|t| (format!("{t}{{"), format!("new({t})"), format!(" {t}\n")))
-            .collect();
-        let sets: Vec<(String, String)> = cands
-            .keys()
-            .map(|c| (format!(".{c}"), format!("{c}:")))
-            .collect();
-        let mentions = |text: &str| {
-            sets.iter()
-                .any(|(a, b)| text.contains(a.as_str()) || text.contains(b.as_str()))
-                || makes
-                    .iter()
-                    .any(|(a, b, c)| text.contains(a) || text.contains(b) || text.contains(c))
+        let mut patterns: Vec<String> = Vec::new();
+        for t in &types {
+            patterns.extend([format!("{t}{{"), format!("new({t})"), format!(" {t}\n")]);
+        }
+        for c in cands.keys() {
+            patterns.extend([format!(".{c}"), format!("{c}:")]);
+        }
+        // One pass over each file for every pattern at once.
+        let Ok(finder) = aho_corasick::AhoCorasick::new(&patterns) else {
+            return HashSet::new();
         };
         for file in &self.files {
             let src = file.text();
-            if !mentions(src) {
+            let hits: Vec<usize> = finder.find_iter(src).map(|m| m.start()).collect();
+            if hits.is_empty() {
                 continue;
             }
             let root = file.tree.root_node();
             let decls: Vec<Node<'_>> = named_children_long(root)
                 .into_iter()
-                .filter(|d| mentions(&src[d.byte_range()]))
+                .filter(|d| {
+                    let i = hits.partition_point(|&h| h < d.start_byte());
+                    hits.get(i).is_some_and(|&h| h < d.end_byte())
+                })
                 .collect();
             for_each_named_with_ancestors_of(root, decls, |n, ancestors| {
                 let text = |n: Node<'_>| &src[n.byte_range()];
