@@ -139,7 +139,15 @@ uint32_t mv_flatten(TSNode root, MvNode *out, uint32_t capacity) {
         }
         continue;
       }
-      Subtree child = ts_subtree_children(f->parent)[f->child];
+      const Subtree *siblings = ts_subtree_children(f->parent);
+      Subtree child = siblings[f->child];
+      // The subtrees are scattered over the heap: reading each is a cache
+      // miss, unless asked for one sibling ahead (cargo bench copy/flatten:
+      // 1.2 ms without, 0.75 ms with; two or four ahead did worse).
+      if (f->child + 1 < f->parent.ptr->child_count) {
+        Subtree ahead = siblings[f->child + 1];
+        if (!ahead.data.is_inline) __builtin_prefetch(ahead.ptr);
+      }
       if (f->child > 0) f->position += ts_subtree_padding(child).bytes;
       uint32_t start = f->position;
       uint32_t end = start + ts_subtree_size(child).bytes;
