@@ -21,7 +21,10 @@ use super::{Package, Ty, for_each_named, named_children, walk_pruned};
 use crate::diagnostic::Span;
 use crate::fields::FieldExt;
 use crate::syntax::Node;
-use std::collections::{HashMap, HashSet};
+// foldhash: the analysis hashes paths and names constantly, and SipHash's
+// protection against crafted keys buys nothing here.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 use std::rc::Rc;
 
 /// Why the analysis knows a map is nil.
@@ -473,8 +476,8 @@ fn analyze_function<'a>(
         ctx,
         loop_fn: 0,
         loop_total: 0,
-        volatile: HashSet::new(),
-        local_types: HashSet::new(),
+        volatile: HashSet::default(),
+        local_types: HashSet::default(),
         func,
         unstable_at: std::cell::OnceCell::new(),
         frames: Vec::new(),
@@ -643,8 +646,8 @@ impl<'a> Analyzer<'a> {
     fn prescan(&mut self, func: Node<'_>) -> bool {
         let mut ok = true;
         let src = self.src;
-        let mut volatile = HashSet::new();
-        let mut local_types = HashSet::new();
+        let mut volatile = HashSet::default();
+        let mut local_types = HashSet::default();
         // End of the outermost function literal being walked: literals
         // nested in it are covered by its own walk.
         let mut lit_end = 0;
@@ -665,7 +668,7 @@ impl<'a> Analyzer<'a> {
                 // Anything a closure assigns, mutates or passes on may change
                 // whenever the closure runs: never track it. Names the
                 // closure declares itself are its own.
-                let mut own = HashSet::new();
+                let mut own = HashSet::default();
                 let mut targets: Vec<&str> = Vec::new();
                 for_each_named(n, |m| {
                     let declared: Vec<Node<'_>> = match m.kind_name() {
@@ -1773,8 +1776,8 @@ impl<'a> Analyzer<'a> {
 
     fn find_never_assigned(&self) -> HashMap<String, (Span, Origin)> {
         let src = self.src;
-        let mut decls: HashMap<&str, Vec<Option<(Span, Origin)>>> = HashMap::new();
-        let mut changed: HashSet<&str> = HashSet::new();
+        let mut decls: HashMap<&str, Vec<Option<(Span, Origin)>>> = HashMap::default();
+        let mut changed: HashSet<&str> = HashSet::default();
         let lefts = |n: Node<'_>| -> Vec<&str> {
             n.field("left")
                 .map(|l| {
@@ -2974,7 +2977,7 @@ impl<'a> Analyzer<'a> {
                 .is_some_and(|r| loop_vars.contains(&r))
         };
         // Writers made or reset in the body are per entry too.
-        let mut fresh_in_body: HashSet<&str> = HashSet::new();
+        let mut fresh_in_body: HashSet<&str> = HashSet::default();
         for_each_named(body, |n| match n.kind_name() {
             "short_var_declaration" => {
                 if let Some(l) = n.field("left") {
@@ -3772,7 +3775,7 @@ struct Scopes<'a> {
 impl Default for Scopes<'_> {
     fn default() -> Self {
         Scopes {
-            names: HashMap::new(),
+            names: HashMap::default(),
             open: vec![Vec::new()],
         }
     }
