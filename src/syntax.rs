@@ -405,40 +405,23 @@ impl<'t> TreeCursor<'t> {
         self.node
     }
 
+    /// Moves to `to` when there is one.
+    fn go(&mut self, to: Option<Node<'t>>) -> bool {
+        to.map(|n| self.node = n).is_some()
+    }
+
     pub fn goto_first_child(&mut self) -> bool {
-        match self.node.child(0) {
-            Some(c) => {
-                self.node = c;
-                true
-            }
-            None => false,
-        }
+        self.go(self.node.child(0))
     }
 
     pub fn goto_next_sibling(&mut self) -> bool {
-        if self.node == self.root {
-            return false;
-        }
-        match self.node.next_sibling() {
-            Some(s) => {
-                self.node = s;
-                true
-            }
-            None => false,
-        }
+        let to = (self.node != self.root).then(|| self.node.next_sibling());
+        self.go(to.flatten())
     }
 
     pub fn goto_parent(&mut self) -> bool {
-        if self.node == self.root {
-            return false;
-        }
-        match self.node.parent() {
-            Some(p) => {
-                self.node = p;
-                true
-            }
-            None => false,
-        }
+        let to = (self.node != self.root).then(|| self.node.parent());
+        self.go(to.flatten())
     }
 }
 
