@@ -82,11 +82,6 @@ impl SyntaxTree {
     pub fn root_node(&self) -> Node<'_> {
         Node { tree: self, idx: 0 }
     }
-
-    /// Bytes of memory the tree holds.
-    pub fn heap_size(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Raw>()
-    }
 }
 
 /// A node of a [`SyntaxTree`].
@@ -300,14 +295,6 @@ impl<'t> Node<'t> {
             .find(|k| k.is_named())
     }
 
-    pub fn prev_named_sibling(&self) -> Option<Node<'t>> {
-        let p = self.parent()?;
-        p.kids()
-            .take(self.nth() as usize)
-            .rev()
-            .find(|k| k.is_named())
-    }
-
     /// The child of this node that is `descendant` or holds it.
     pub fn child_with_descendant(&self, descendant: Node<'t>) -> Option<Node<'t>> {
         let mut n = descendant;
@@ -493,11 +480,7 @@ mod tests {
     use super::*;
 
     fn check(text: &str) {
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&tree_sitter_go::LANGUAGE.into())
-            .unwrap();
-        let tree = parser.parse(text, None).unwrap();
+        let tree = crate::parse_text(text, None).unwrap();
         let flat = SyntaxTree::new(&tree, text).unwrap();
         let diffs = compare(tree.root_node(), flat.root_node());
         assert!(diffs.is_empty(), "{text}\n{}", diffs.join("\n"));
@@ -519,11 +502,7 @@ mod tests {
     #[test]
     fn navigation() {
         let text = "package p\nfunc f(a, b int) { g(a, b) }\n";
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&tree_sitter_go::LANGUAGE.into())
-            .unwrap();
-        let tree = parser.parse(text, None).unwrap();
+        let tree = crate::parse_text(text, None).unwrap();
         let flat = SyntaxTree::new(&tree, text).unwrap();
         let root = flat.root_node();
         let g = text.find("g(").unwrap();

@@ -16,29 +16,13 @@
 //! release binary when the corpus is installed.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn corpus_dirs() -> Vec<PathBuf> {
-    if let Some(list) = std::env::var_os("MAPVET_CORPUS") {
-        return std::env::split_paths(&list)
-            .filter(|p| p.is_dir())
-            .collect();
-    }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/install.sh");
-    if !script.is_file() {
-        return Vec::new();
-    }
-    let Ok(out) = Command::new("bash").arg(&script).arg("--list").output() else {
-        return Vec::new();
-    };
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(PathBuf::from)
-        .filter(|p| p.is_dir())
-        .collect()
-}
+#[path = "common/corpus.rs"]
+mod corpus;
+use corpus::corpus_dirs;
 
 /// Every `.go` file under the corpus, and the paths that make mapvet check
 /// all of them: the roots, each directory discovery would skip (`testdata`,

@@ -10,6 +10,9 @@
 //! MAPVET_CORPUS_SWEEP=1 cargo test --release --test flat_copy -- --nocapture
 //! ```
 
+#[path = "common/corpus.rs"]
+mod corpus;
+
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -59,17 +62,7 @@ fn the_copy_is_the_tree_on_the_corpus() {
         eprintln!("note: skipped; set MAPVET_CORPUS_SWEEP=1 to run it (see tests/flat_copy.rs)");
         return;
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/install.sh");
-    let out = std::process::Command::new("bash")
-        .arg(&script)
-        .arg("--list")
-        .output()
-        .expect("the corpus script runs");
-    let roots: Vec<PathBuf> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(PathBuf::from)
-        .filter(|p| p.is_dir())
-        .collect();
+    let roots = corpus::corpus_dirs();
     assert!(!roots.is_empty(), "no corpus installed");
     let files: Vec<PathBuf> = roots.iter().flat_map(|r| go_files(r)).collect();
     let diffs = differences(&files);
